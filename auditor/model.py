@@ -1,0 +1,350 @@
+"""The typed vocabulary every layer speaks.
+
+Frozen pydantic objects, each element carrying where it came from (`Loc`). This module imports
+nothing of the project: loaders produce these objects, the graph joins them, rules read them.
+"""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Loc(Frozen):
+    """A place in a scanned file: path relative to the root (with `/`), 1-based line and column."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+FileKind = Literal["env", "compose", "nginx", "secgroup", "docs", "live", "unknown"]
+
+
+class SourceFile(Frozen):
+    path: str  # relative to the root, `/` separators
+    kind: FileKind
+    tracked: Optional[bool] = None  # git: True tracked, False ignored/untracked, None no git
+
+
+class LoadProblem(Frozen):
+    """Bad input found while loading: AUD001 (cannot be parsed) or AUD002 (not read)."""
+
+    rule: Literal["AUD001", "AUD002"]
+    message: str
+    loc: Loc
+
+
+# ---------------------------------------------------------------- env files
+
+
+class EnvVar(Frozen):
+    key: str
+    value: str  # as compose reads it: quotes removed, ${VAR} expanded (single quotes stay literal)
+    raw: str  # the text after `=` as written
+    quote: Literal["", "'", '"'] = ""
+    loc: Loc  # the line of the binding, column of the key
+    value_loc: Loc  # where the value starts
+
+
+class EnvFile(Frozen):
+    path: str
+    vars: tuple[EnvVar, ...] = ()
+    template: bool = False  # .env.example / .sample / .template / .dist
+
+
+# ---------------------------------------------------------------- compose
+
+Protocol = Literal["tcp", "udp", "sctp"]
+
+
+class PortMapping(Frozen):
+    """One published (or exposed-only) port range of a service.
+
+    `host_ip` is "" when the spec names no address (all interfaces, IPv4 and IPv6 as Docker does).
+    `published` is None when compose picks an ephemeral host port.
+    """
+
+    host_ip: str = ""
+    published: Optional[int] = None
+    published_end: Optional[int] = None
+    target: int
+    target_end: Optional[int] = None
+    protocol: Protocol = "tcp"
+    mode: str = "ingress"
+    raw: str = ""  # the entry as written, before interpolation
+    loc: Loc
+
+    @property
+    def published_range(self) -> Optional[tuple[int, int]]:
+        if self.published is None:
+            return None
+        return (self.published, self.published_end or self.published)
+
+    @property
+    def target_range(self) -> tuple[int, int]:
+        return (self.target, self.target_end or self.target)
+
+
+class Dependency(Frozen):
+    service: str
+    condition: str = "service_started"
+    required: bool = True
+    restart: bool = False
+    loc: Loc
+
+
+class Healthcheck(Frozen):
+    test: tuple[str, ...] = ()
+    disable: bool = False
+    loc: Loc
+
+
+class EnvEntry(Frozen):
+    """One `environment:` entry of a service (value None: taken from the shell, unset here)."""
+
+    key: str
+    value: Optional[str] = None
+    loc: Loc
+
+
+class Mount(Frozen):
+    type: Literal["bind", "volume", "tmpfs", "npipe", "cluster", "image"] = "volume"
+    source: str = ""  # bind: path relative to the root when inside it, else as written
+    target: str = ""
+    read_only: bool = False
+    inside_root: bool = False  # bind source resolved inside the scanned root
+    loc: Loc
+
+
+class ServiceNetwork(Frozen):
+    name: str
+    aliases: tuple[str, ...] = ()
+    ipv4_address: Optional[str] = None
+
+
+class EnvFileRef(Frozen):
+    path: str  # relative to the root when inside it
+    required: bool = True
+    loc: Loc
+
+
+class Service(Frozen):
+    name: str
+    project: str  # ComposeProject.id
+    image: Optional[str] = None
+    build: Optional[str] = None
+    container_name: Optional[str] = None
+    hostname: Optional[str] = None
+    profiles: tuple[str, ...] = ()
+    ports: tuple[PortMapping, ...] = ()
+    expose: tuple[int, ...] = ()
+    depends_on: tuple[Dependency, ...] = ()
+    healthcheck: Optional[Healthcheck] = None
+    environment: tuple[EnvEntry, ...] = ()
+    env_files: tuple[EnvFileRef, ...] = ()
+    networks: tuple[ServiceNetwork, ...] = ()
+    network_mode: Optional[str] = None
+    volumes: tuple[Mount, ...] = ()
+    secrets: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()
+    loc: Loc  # the service's key
+
+    @property
+    def active_by_default(self) -> bool:
+        return not self.profiles
+
+
+class ComposeProject(Frozen):
+    id: str  # stable: the directory plus the first file, relative to the root
+    name: str
+    directory: str  # relative to the root ("" for the root)
+    files: tuple[str, ...]  # base first, then overrides in merge order
+    env_sources: tuple[str, ...] = ()  # env files that fed interpolation
+    services: tuple[Service, ...] = ()
+    networks: tuple[str, ...] = ()
+    volumes: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+    loc: Loc
+
+
+# ---------------------------------------------------------------- nginx
+
+
+class NginxListen(Frozen):
+    address: str = ""  # "" for all IPv4 interfaces (`listen 80`, `listen *:80`)
+    port: int = 80
+    ipv6: bool = False
+    ssl: bool = False
+    http2: bool = False
+    default_server: bool = False
+    unix: Optional[str] = None
+    raw: str = ""
+    loc: Loc
+
+
+class ProxyTarget(Frozen):
+    raw: str
+    scheme: str = "http"
+    host: str = ""
+    port: Optional[int] = None  # None: scheme default, or taken from an upstream
+    path: str = ""
+    has_variables: bool = False
+    upstream: Optional[str] = None  # the upstream block named by host, when one exists
+    loc: Loc
+
+
+class NginxLocation(Frozen):
+    modifier: str = ""  # "", "=", "~", "~*", "^~", "@"
+    path: str
+    proxy_pass: Optional[ProxyTarget] = None
+    proxy_http_version: Optional[str] = None  # effective (inherited) value
+    proxy_set_header: tuple[tuple[str, str], ...] = ()  # effective, names lower-cased
+    add_header: tuple[tuple[str, str], ...] = ()  # effective
+    returns: Optional[str] = None
+    root: Optional[str] = None
+    parent: Optional[str] = None  # enclosing location's path, for nested locations
+    loc: Loc
+
+
+class NginxServer(Frozen):
+    id: str
+    listens: tuple[NginxListen, ...] = ()
+    server_names: tuple[str, ...] = ()
+    locations: tuple[NginxLocation, ...] = ()
+    ssl_protocols: tuple[str, ...] = ()  # effective
+    ssl_protocols_loc: Optional[Loc] = None
+    ssl_certificate: Optional[str] = None
+    returns: Optional[str] = None  # server-level `return`
+    loc: Loc
+
+    @property
+    def tls(self) -> bool:
+        return any(l.ssl for l in self.listens)
+
+
+class UpstreamServer(Frozen):
+    host: str
+    port: Optional[int] = None
+    raw: str
+    loc: Loc
+
+
+class NginxUpstream(Frozen):
+    name: str
+    servers: tuple[UpstreamServer, ...] = ()
+    loc: Loc
+
+
+class NginxConfig(Frozen):
+    """One nginx configuration: an entry file with everything it includes."""
+
+    id: str
+    entry: str
+    files: tuple[str, ...] = ()  # every file read, entry first
+    servers: tuple[NginxServer, ...] = ()
+    upstreams: tuple[NginxUpstream, ...] = ()
+    runs_in: Optional[str] = None  # compose service id (project:service) that mounts it; None: host
+    runs_in_host_network: bool = False
+
+
+# ---------------------------------------------------------------- security groups
+
+
+class SecurityGroupRule(Frozen):
+    group_id: str = ""
+    group_name: str = ""
+    direction: Literal["ingress", "egress"] = "ingress"
+    protocol: str = "tcp"  # tcp, udp, icmp, icmpv6, all ("-1"), or a number
+    from_port: Optional[int] = None  # None with protocol "all"
+    to_port: Optional[int] = None
+    source: str  # CIDR (canonical), security group id, or prefix list id
+    source_kind: Literal["cidr4", "cidr6", "group", "prefix-list", "unknown"] = "cidr4"
+    description: str = ""
+    loc: Loc
+
+    @property
+    def all_ports(self) -> bool:
+        return self.protocol == "all" or (
+            self.from_port in (None, 0, -1) and self.to_port in (None, 65535, -1)
+        )
+
+    @property
+    def world(self) -> bool:
+        return self.source in ("0.0.0.0/0", "::/0")
+
+
+# ---------------------------------------------------------------- docs
+
+
+class DocRow(Frozen):
+    cells: tuple[str, ...]
+    loc: Loc
+
+
+class DocTable(Frozen):
+    path: str
+    heading: str = ""
+    headers: tuple[str, ...]
+    rows: tuple[DocRow, ...] = ()
+    loc: Loc
+
+
+class DocListItem(Frozen):
+    number: Optional[int] = None
+    text: str
+    loc: Loc
+
+
+class DocList(Frozen):
+    path: str
+    heading: str = ""
+    items: tuple[DocListItem, ...] = ()
+    loc: Loc
+
+
+class TextMention(Frozen):
+    """A URL or `KEY=value` assignment found in prose or code blocks of a doc."""
+
+    text: str
+    key: Optional[str] = None
+    loc: Loc
+
+
+class DocFile(Frozen):
+    path: str
+    tables: tuple[DocTable, ...] = ()
+    lists: tuple[DocList, ...] = ()
+    mentions: tuple[TextMention, ...] = ()
+
+
+# ---------------------------------------------------------------- findings
+
+
+class Related(Frozen):
+    path: str
+    line: int
+    column: int = 1
+    message: str = ""
+
+
+class Finding(Frozen):
+    rule: str
+    name: str
+    severity: Literal["error", "warning", "note"]
+    message: str
+    path: str
+    line: int
+    column: int = 1
+    end_line: Optional[int] = None
+    end_column: Optional[int] = None
+    related: tuple[Related, ...] = ()
+    fingerprint: str = ""
+    secret: bool = Field(default=False, exclude=True)  # the flagged line holds a secret: no snippets

@@ -1,0 +1,1 @@
+"""Rule modules, one per family. Installed as `auditor.rules`."""
