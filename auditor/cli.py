@@ -1,2 +1,142 @@
-def main():
-    print("stub")
+"""Command line (click). Wires config, engine and reporters; holds no checking logic."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from . import __version__
+
+FORMATS = ["text", "json", "sarif", "github", "auto"]
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [t for v in values for t in v.split(",") if t.strip()]
+
+
+def _config(paths: tuple[str, ...], config_file: Optional[str]):
+    from .config import find_config, load_config
+
+    start = Path(paths[0] if paths else ".").resolve()
+    return load_config(Path(config_file) if config_file else find_config(start))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor")
+def cli() -> None:
+    """auditor: checks the files of a self-hosted stack against each other."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default=None,
+              help="Lowest severity that makes the exit code 1 (default: error).")
+@click.option("--select", multiple=True, help="Only these rules: ids, names or family prefixes.")
+@click.option("--ignore", multiple=True, help="Skip these rules: ids, names or family prefixes.")
+@click.option("--extend-select", multiple=True, help="Add these rules to the selection.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--env-file", "env_files", multiple=True,
+              help="Env file feeding compose interpolation (like `docker compose --env-file`).")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Do not report findings in this baseline.")
+@click.option("--live", type=click.Path(exists=True, file_okay=False), help="Live-state snapshots to audit for drift.")
+@click.option("--statistics", is_flag=True, help="Print a count of findings per rule.")
+def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_file, env_files,
+          baseline, live, statistics) -> None:
+    """Check PATHS (default: the current folder)."""
+    from . import engine
+    from .reporters import get_reporter
+
+    config = _config(paths, config_file)
+    report = engine.check(list(paths) or ["."], config, select=_split(select), ignore=_split(ignore),
+                          extend_select=_split(extend_select), env_files=list(env_files) or None)
+    if fmt == "auto":
+        import os
+
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    if fmt == "text":
+        from .reporters.text import render
+
+        colour = output is None and sys.stdout.isatty()
+        text = render(report, colour=colour)
+    else:
+        text = get_reporter(fmt)(report)
+    _emit(text, output)
+    sys.exit(engine.exit_code(report.findings, fail_on or config.fail_on or "error"))
+
+
+@cli.command("rules")
+def rules_cmd() -> None:
+    """List every rule: id, name, default severity, summary."""
+    from .registry import all_rules
+
+    rows = [(r.id, r.name, r.severity, r.summary) for r in all_rules().values()]
+    width = max(len(r[1]) for r in rows)
+    for rid, name, sev, summary in rows:
+        click.echo(f"{rid:<8} {name:<{width}}  {sev:<8} {summary}")
+
+
+@cli.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """Print a rule's documentation: what it does, why it is bad, an example, the fix."""
+    from .registry import lookup
+
+    found = lookup(rule_id)
+    if len(found) != 1:
+        raise click.UsageError(f"no single rule matches {rule_id!r}; see `auditor rules`")
+    r = found[0]
+    click.echo(f"# {r.id} {r.name} ({r.severity})\n\n{r.summary}\n\n{r.doc}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(["json", "dot", "mermaid", "html"]), default="json",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True))
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--env-file", "env_files", multiple=True)
+def graph(paths, fmt, output, config_file, env_files) -> None:
+    """Dump the typed graph (files, services, listeners, routes, URLs, exposure)."""
+    from . import engine
+    from .reporters.graph import render
+
+    config = _config(paths, config_file)
+    root, rel = engine.resolve_root(list(paths) or ["."])
+    g, _ = engine.load_graph(root, rel, config, list(env_files) or None)
+    _emit(render(g, fmt), output)
+
+
+def _emit(text: str, output: Optional[str]) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def main() -> None:
+    """Entry point: no traceback ever reaches the user; an internal error is one line, exit 2."""
+    from .config import ConfigError
+
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(2)
+    except ConfigError as exc:
+        click.echo(f"auditor: configuration error: {exc}", err=True)
+        sys.exit(2)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the contract: one line, exit 2, no traceback
+        if isinstance(exc, KeyboardInterrupt):
+            sys.exit(2)
+        click.echo(f"auditor: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(2)

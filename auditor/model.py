@@ -268,6 +268,9 @@ class SecurityGroupRule(Frozen):
     source: str  # CIDR (canonical), security group id, or prefix list id
     source_kind: Literal["cidr4", "cidr6", "group", "prefix-list", "unknown"] = "cidr4"
     description: str = ""
+    # fields written as references/expressions (Terraform, CloudFormation): "protocol",
+    # "from_port", "to_port". Their values above are placeholders (expression text, None).
+    unresolved: tuple[str, ...] = ()
     loc: Loc
 
     @property
@@ -348,3 +351,30 @@ class Finding(Frozen):
     related: tuple[Related, ...] = ()
     fingerprint: str = ""
     secret: bool = Field(default=False, exclude=True)  # the flagged line holds a secret: no snippets
+
+
+class Problem(Frozen):
+    """What a rule yields. The engine stamps rule id, name, severity and the fingerprint.
+
+    `key` identifies the problem for the fingerprint (defaults to the message): it must not hold
+    line numbers, so that a finding keeps its fingerprint when lines shift above it.
+    """
+
+    message: str
+    loc: Loc
+    related: tuple[Related, ...] = ()
+    key: Optional[str] = None
+    secret: bool = False
+
+
+class Inputs(Frozen):
+    """Everything the loaders read, before any join."""
+
+    root: str
+    files: tuple[SourceFile, ...] = ()
+    env_files: tuple[EnvFile, ...] = ()
+    projects: tuple[ComposeProject, ...] = ()
+    nginx: tuple[NginxConfig, ...] = ()
+    sg_rules: tuple[SecurityGroupRule, ...] = ()
+    docs: tuple[DocFile, ...] = ()
+    problems: tuple[LoadProblem, ...] = ()

@@ -1,0 +1,178 @@
+"""Which files under the root are inputs, and of which kind.
+
+Names decide first; where a name is ambiguous (any YAML, JSON, `.conf`, `.tf`), a cheap look at
+the content decides. Never leaves the root: links are resolved and kept only when their target
+is inside it, and each directory is entered once (symlink loops end there).
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Optional
+
+from .model import FileKind, LoadProblem, Loc, SourceFile
+from .reader import Reader
+
+SKIP_DIRS = {
+    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform", ".idea", ".vscode",
+}
+
+_ENV_TEMPLATE = re.compile(r"\.(example|sample|template|dist)$")
+_COMPOSE_NAME = re.compile(r"^(docker-)?compose([.\-_][\w.\-]*)?\.ya?ml$")
+_YAML_SERVICES = re.compile(r"^services\s*:", re.M)
+_NGINX_BLOCK = re.compile(
+    r"^\s*(?:(?:server|http|upstream|events)\s*(?:[\w.\-]+\s*)?\{|location\s+[^{;\n]*\{"
+    r"|(?:listen|server_name|proxy_pass)\s+[^;\n]+;)",
+    re.M,
+)
+
+
+@dataclass
+class Discovered:
+    files: list[SourceFile] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    secgroup_formats: dict[str, str] = field(default_factory=dict)
+
+
+def name_kind(rel: str) -> Optional[FileKind]:
+    """The kind a file's name alone gives, or None when its content must decide."""
+    p = PurePosixPath(rel)
+    name = p.name
+    lower = name.lower()
+    if name == ".env" or name.startswith(".env.") or lower.endswith(".env"):
+        return "env"
+    if _COMPOSE_NAME.match(lower):
+        return "compose"
+    if lower.endswith((".md", ".markdown")):
+        return "docs"
+    return None
+
+
+def is_env_template(rel: str) -> bool:
+    return bool(_ENV_TEMPLATE.search(PurePosixPath(rel).name.lower()))
+
+
+def content_kind(rel: str, reader: Reader) -> tuple[Optional[FileKind], Optional[str]]:
+    """Kind (and security-group format) of an ambiguous file from its content."""
+    from .loaders.secgroups import sniff_secgroup_format
+
+    p = PurePosixPath(rel)
+    lower = p.name.lower()
+    parents = {part.lower() for part in p.parts[:-1]}
+    in_nginx_dir = any(part.startswith("sites-") or part in ("conf.d", "nginx") for part in parents)
+    candidates = lower.endswith((".yaml", ".yml", ".json", ".tf", ".conf", ".template")) or (
+        in_nginx_dir and "." not in lower.lstrip(".")
+    )
+    if not candidates and not (in_nginx_dir and not lower.endswith((".md", ".txt", ".sh"))):
+        return None, None
+    text, problem = reader.read(rel)
+    if text is None:
+        return None, None
+    if lower.endswith((".json", ".tf", ".yaml", ".yml")):
+        fmt = sniff_secgroup_format(rel, text)
+        if fmt:
+            return "secgroup", fmt
+    if lower.endswith((".yaml", ".yml")):
+        return ("compose", None) if _YAML_SERVICES.search(text) else (None, None)
+    if lower.endswith((".conf", ".template")) or in_nginx_dir:
+        if _NGINX_BLOCK.search(text):
+            return "nginx", None
+    return None, None
+
+
+def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
+             exclude: tuple[str, ...] = ()) -> Discovered:
+    """Walk `paths` (root-relative) and classify every file; deterministic order."""
+    out = Discovered()
+    seen_dirs: set[str] = set()
+    seen_files: set[str] = set()
+    limit = reader.limits.max_files
+    count = 0
+
+    def excluded(rel: str) -> bool:
+        if any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(PurePosixPath(rel).name, pat) for pat in exclude):
+            return True
+        return bool(include) and not any(fnmatch.fnmatch(rel, pat) for pat in include)
+
+    def add_file(rel_written: str, abs_path: str) -> None:
+        nonlocal count
+        real_rel = reader.relpath(abs_path)
+        kind = name_kind(rel_written)
+        if real_rel is None:
+            if kind or os.path.islink(abs_path):
+                out.problems.append(LoadProblem(
+                    rule="AUD002", message="link points outside the scanned root; not followed",
+                    loc=Loc(path=rel_written)))
+            return
+        if rel_written in seen_files or excluded(rel_written):
+            return
+        seen_files.add(rel_written)
+        fmt = None
+        if kind is None:
+            kind, fmt = content_kind(rel_written, reader)
+        if kind is None:
+            return
+        count += 1
+        if count > limit:
+            if count == limit + 1:
+                out.problems.append(LoadProblem(
+                    rule="AUD002", message=f"more than {limit} input files; the rest were not read",
+                    loc=Loc(path=rel_written)))
+            return
+        out.files.append(SourceFile(path=rel_written, kind=kind))
+        if fmt:
+            out.secgroup_formats[rel_written] = fmt
+
+    def walk(rel_dir: str) -> None:
+        stack = [rel_dir]
+        while stack:
+            current = stack.pop()
+            abs_dir = reader.abspath(current) if current else reader.root
+            real = os.path.realpath(abs_dir)
+            if real in seen_dirs:
+                continue  # a link loop or a second way into the same folder
+            seen_dirs.add(real)
+            try:
+                entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
+            except OSError as exc:
+                out.problems.append(LoadProblem(
+                    rule="AUD002", message=f"folder cannot be listed: {exc.strerror or exc}",
+                    loc=Loc(path=current or ".")))
+                continue
+            subdirs = []
+            for entry in entries:
+                rel = f"{current}/{entry.name}" if current else entry.name
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=True)
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if entry.name in SKIP_DIRS or os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                        continue
+                    if reader.relpath(entry.path) is None:
+                        out.problems.append(LoadProblem(
+                            rule="AUD002", message="link points outside the scanned root; not followed",
+                            loc=Loc(path=rel)))
+                        continue
+                    subdirs.append(rel)
+                else:
+                    try:
+                        ok = entry.is_file(follow_symlinks=True) or entry.is_symlink()
+                    except OSError:
+                        ok = entry.is_symlink()
+                    if ok:
+                        add_file(rel, entry.path)
+            stack.extend(reversed(subdirs))
+
+    for rel in paths:
+        abs_path = reader.abspath(rel) if rel else reader.root
+        if os.path.isdir(abs_path):
+            walk(rel)
+        else:
+            add_file(rel, str(abs_path))
+    out.files.sort(key=lambda f: f.path)
+    return out

@@ -1,0 +1,143 @@
+"""The engine: discovery → loaders → graph → rules → findings.
+
+It stamps rule id, name and configured severity on what rules yield, computes fingerprints,
+applies selection, and never lets one rule's crash lose the others' findings.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+from .config import Config
+from .graph.build import build_graph
+from .graph.model import Graph
+from .model import Finding, Problem, SourceFile
+from .reader import Limits, Reader
+from .registry import Rule, all_rules, lookup
+
+SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
+
+
+@dataclass
+class Report:
+    root: str
+    files: list[SourceFile]
+    findings: list[Finding]
+    graph: Graph
+    reader: Reader = field(repr=False)
+    rules: list[Rule] = field(default_factory=list)
+
+
+def select_rules(config: Config, select: Sequence[str] = (), ignore: Sequence[str] = (),
+                 extend_select: Sequence[str] = ()) -> list[Rule]:
+    chosen_tokens = list(select) or list(config.select)
+    rules = all_rules()
+    if chosen_tokens:
+        chosen = {r.id for t in chosen_tokens for r in lookup(t)}
+    else:
+        chosen = set(rules)
+    chosen |= {r.id for t in (*config.extend_select, *extend_select) for r in lookup(t)}
+    chosen -= {r.id for t in (*config.ignore, *ignore) for r in lookup(t)}
+    return [rules[i] for i in sorted(chosen)]
+
+
+def load_graph(root: Path, paths: Sequence[str], config: Config,
+               env_files: Optional[Sequence[str]] = None) -> tuple[Graph, Reader]:
+    from .discovery import discover
+    from .loaders.inputs import load_inputs
+
+    limits = Limits(max_file_bytes=config.limits.max_file_bytes, max_files=config.limits.max_files)
+    reader = Reader(root, limits)
+    found = discover(reader, list(paths), include=config.include, exclude=config.exclude)
+    inputs = load_inputs(reader, found, env_files=tuple(env_files or config.compose.env_files))
+    graph = build_graph(inputs, public_addresses=config.hosts.public_addresses)
+    return graph, reader
+
+
+def run_rules(graph: Graph, rules: Iterable[Rule], config: Config) -> list[Finding]:
+    findings: list[Finding] = []
+    for r in rules:
+        settings = config.rules.get(r.id) or config.rules.get(r.name)
+        severity = (settings.severity if settings and settings.severity else r.severity)
+        options = {**r.options, **(settings.options if settings else {})}
+        try:
+            problems = list(r.check(graph, **options) if options else r.check(graph))
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not lose the rest
+            problems = [Problem(message=f"rule {r.id} crashed ({type(exc).__name__}); its results are missing",
+                                loc=_first_loc(graph))]
+        findings.extend(stamp(r, severity, problems))
+    return finalize(findings)
+
+
+def stamp(r: Rule, severity: str, problems: Iterable[Problem]) -> list[Finding]:
+    return [
+        Finding(rule=r.id, name=r.name, severity=severity, message=p.message, path=p.loc.path,
+                line=p.loc.line, column=p.loc.column, related=p.related,
+                fingerprint=_fingerprint(r.id, p), secret=p.secret)
+        for p in problems
+    ]
+
+
+def _fingerprint(rule_id: str, p: Problem) -> str:
+    # No line numbers: the same problem keeps its fingerprint when lines shift above it.
+    basis = "\x1f".join((rule_id, p.loc.path, p.key or p.message))
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+
+
+def finalize(findings: list[Finding]) -> list[Finding]:
+    """Sort, drop exact duplicates, and make repeated fingerprints unique by occurrence."""
+    unique = sorted(set(findings), key=sort_key)
+    seen: dict[str, int] = {}
+    out = []
+    for f in unique:
+        n = seen.get(f.fingerprint, 0)
+        seen[f.fingerprint] = n + 1
+        if n:
+            f = f.model_copy(update={"fingerprint": hashlib.sha256(
+                f"{f.fingerprint}:{n}".encode()).hexdigest()[:32]})
+        out.append(f)
+    return out
+
+
+def sort_key(f: Finding) -> tuple:
+    return (f.path, f.line, f.column, f.rule, f.message)
+
+
+def _first_loc(graph: Graph):
+    from .model import Loc
+
+    return Loc(path=graph.files[0].path if graph.files else ".")
+
+
+def check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: Sequence[str] = (),
+          ignore: Sequence[str] = (), extend_select: Sequence[str] = (),
+          env_files: Optional[Sequence[str]] = None) -> Report:
+    """The main job, as a library call: what the cli, the pre-commit hook and tests all use."""
+    root, rel_paths = resolve_root(paths)
+    graph, reader = load_graph(root, rel_paths, config, env_files)
+    rules = select_rules(config, select, ignore, extend_select)
+    findings = run_rules(graph, rules, config)
+    return Report(root=str(reader.root), files=list(graph.files), findings=findings, graph=graph,
+                  reader=reader, rules=rules)
+
+
+def resolve_root(paths: Sequence[str | os.PathLike[str]]) -> tuple[Path, list[str]]:
+    """The scanned root (the common folder of `paths`) and each path relative to it."""
+    absolute = [Path(os.path.realpath(p or ".")) for p in (paths or ["."])]
+    folders = [p if p.is_dir() else p.parent for p in absolute]
+    root = Path(os.path.commonpath([str(f) for f in folders]))
+    rel = []
+    for p in absolute:
+        r = p.relative_to(root).as_posix()
+        rel.append("" if r == "." else r)
+    return root, rel
+
+
+def exit_code(findings: Iterable[Finding], fail_on: str) -> int:
+    if fail_on == "never":
+        return 0
+    threshold = SEVERITY_RANK[fail_on]
+    return 1 if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else 0

@@ -1,0 +1,56 @@
+"""Finding URLs in values and splitting them into parts, without ever keeping a password."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator, Optional
+from urllib.parse import urlsplit
+
+from ..redact import redact_url_passwords
+
+DEFAULT_PORTS = {
+    "http": 80, "ws": 80, "https": 443, "wss": 443, "postgres": 5432, "postgresql": 5432,
+    "mysql": 3306, "mariadb": 3306, "redis": 6379, "rediss": 6379, "mongodb": 27017,
+    "amqp": 5672, "amqps": 5671, "nats": 4222, "mqtt": 1883, "ftp": 21, "ldap": 389,
+    "ldaps": 636, "smtp": 25, "memcached": 11211, "elasticsearch": 9200,
+}
+
+_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s,;'\"<>`)\]]+")
+
+
+@dataclass(frozen=True)
+class UrlParts:
+    scheme: str
+    host: str
+    port: Optional[int]
+    path: str
+    username: Optional[str]
+    password: Optional[str]
+    start: int  # offset of the URL in the value
+    masked: str
+
+
+def find_urls(value: str) -> Iterator[UrlParts]:
+    """Every URL in `value` (several may be comma-separated); unparseable ones are skipped."""
+    for m in _URL.finditer(value):
+        text = m.group(0).rstrip(".")
+        parts = split_url(text, m.start())
+        if parts is not None:
+            yield parts
+
+
+def split_url(text: str, start: int = 0) -> Optional[UrlParts]:
+    try:
+        u = urlsplit(text)
+        host = (u.hostname or "").lower()
+        explicit = u.port
+    except ValueError:
+        return None
+    if not host or "$" in host or "{" in host:
+        return None
+    scheme = u.scheme.lower()
+    return UrlParts(
+        scheme=scheme, host=host, port=explicit if explicit is not None else DEFAULT_PORTS.get(scheme),
+        path=u.path or "/", username=u.username or None, password=u.password or None,
+        start=start, masked=redact_url_passwords(text),
+    )

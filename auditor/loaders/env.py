@@ -1,0 +1,167 @@
+"""`.env` files, read the way docker compose reads them (compose-go's dotenv, not python-dotenv's).
+
+python-dotenv's `parse_stream` cuts the file into bindings and keeps going after a bad line, so
+one broken quote costs one AUD001 instead of the whole file. Each binding's text is then read
+with compose's grammar, which decides keys, values and whether the line is acceptable:
+
+- `KEY=value`, `export KEY=value`, and compose's YAML-style `KEY: value`;
+- unquoted: up to the end of the line, cut at the first ` #`, trimmed, `${VAR}`/`$VAR` expanded;
+- double quotes: may span lines; `\\n \\t \\r \\a \\b \\f \\v \\\\ \\" \\$` and `\\0ooo` escapes,
+  then `${VAR}` expansion;
+- single quotes: literal except `\\'`; never expanded;
+- after a closing quote, the rest of the line is read as a new statement (as compose does);
+- a bare `KEY` takes the value of the outer environment in compose: it defines nothing here.
+
+Expansion sees the outer environment first, then the variables defined earlier in the file.
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections import ChainMap
+from typing import Mapping, Optional
+
+from dotenv.parser import parse_stream
+
+from ..discovery import is_env_template
+from ..model import EnvFile, EnvVar, LoadProblem, Loc
+from ..reader import Lines, Reader
+from .interpolate import interpolate
+
+# compose-go's isSpace: blanks that never end a line.
+_BLANK = "\t\v\f\r \x85\xa0"
+_EXPORT = re.compile(r"export[\t\n\f\r ]+")  # Go's \s: ASCII only
+_KEY_CHAR = re.compile(r"[A-Za-z0-9_.\-\[\]]")
+_QUOTED = {
+    '"': re.compile(r'"((?:\\[\s\S]|[^\\"])*)"'),
+    "'": re.compile(r"'((?:\\[\s\S]|[^\\'])*)'"),
+}
+_ESCAPE = re.compile(r'\\(?:[abcfnrtv$"\\]|0\d{0,3})')
+_SIMPLE_ESCAPES = {
+    "a": "\a", "b": "\b", "c": "\\c", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+    '"': '"', "\\": "\\",
+    "$": "$$",  # stays a literal dollar through interpolation
+}
+
+
+class _Bad(Exception):
+    """A statement compose would refuse; the message never quotes the line (it may hold secrets)."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.offset = offset
+
+
+def load_env(reader: Reader, path: str, *, env: Optional[Mapping[str, str]] = None,
+             ) -> tuple[EnvFile, list[LoadProblem]]:
+    text, problem = reader.read(path)
+    if text is None:
+        return EnvFile(path=path, template=is_env_template(path)), [problem] if problem else []
+    return parse_env(text, path, env=env)
+
+
+def parse_env(text: str, path: str, *, env: Optional[Mapping[str, str]] = None,
+              ) -> tuple[EnvFile, list[LoadProblem]]:
+    """Variables of an env file's text, with problems for the statements compose would refuse."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as the Reader folds them
+    lines = Lines(text)
+    defined: dict[str, str] = {}
+    lookup = ChainMap(dict(env or {}), defined)
+    found: list[EnvVar] = []
+    problems: list[LoadProblem] = []
+
+    def loc(offset: int) -> Loc:
+        line, column = lines.at(offset)
+        return Loc(path=path, line=line, column=column)
+
+    start = 0
+    for segment in binding_texts(text):
+        end = start + len(segment)
+        try:
+            for var in _statements(text, start, end, lookup, loc):
+                defined[var.key] = var.value
+                found.append(var)
+        except _Bad as bad:
+            problems.append(LoadProblem(rule="AUD001", message=str(bad), loc=loc(bad.offset)))
+        start = end
+    return EnvFile(path=path, vars=tuple(found), template=is_env_template(path)), problems
+
+
+def binding_texts(text: str) -> list[str]:
+    """The file cut where python-dotenv cuts its bindings (they tile the text, in order)."""
+    pieces = [b.original.string for b in parse_stream(io.StringIO(text))]
+    if "".join(pieces) != text:  # never seen; one piece keeps the offsets right regardless
+        return [text]
+    return pieces
+
+
+def _statements(text: str, pos: int, end: int, lookup: Mapping[str, str], loc):
+    """compose-go's statement loop over text[pos:end]: yields EnvVars, raises _Bad."""
+    while True:
+        while pos < end and text[pos].isspace():
+            pos += 1
+        if pos >= end:
+            return
+        if text[pos] == "#":
+            newline = text.find("\n", pos, end)
+            pos = end if newline < 0 else newline + 1
+            continue
+        statement = pos
+        export = _EXPORT.match(text, pos, end)
+        if export:
+            pos = export.end()
+        while pos < end and text[pos] in _BLANK:
+            pos += 1
+        key_start = pos
+        while pos < end and text[pos] not in "=:\n":
+            if text[pos] not in _BLANK and not _KEY_CHAR.match(text[pos]):
+                raise _Bad("line cannot be parsed as KEY=value: unexpected character in the variable name", statement)
+            pos += 1
+        if pos >= end or text[pos] == "\n":
+            pos += 1  # bare `KEY`: compose takes it from the outer environment; nothing here
+            continue
+        key = text[key_start:pos].rstrip()
+        if " " in key:
+            raise _Bad("line cannot be parsed as KEY=value: the variable name contains a space", statement)
+        pos += 1
+        while pos < end and text[pos] in _BLANK:
+            pos += 1
+        value_start = pos
+        quote = text[pos] if pos < end and text[pos] in _QUOTED else ""
+        if quote:
+            m = _QUOTED[quote].match(text, pos, end)
+            if not m:
+                raise _Bad("line cannot be parsed as KEY=value (unclosed quote?)", statement)
+            # Inside quotes a backslash escapes only the quote itself; others stay for later.
+            body = re.sub(r"\\([\s\S])", lambda e: e[1] if e[1] == quote else e[0], m[1])
+            raw, pos = m[0], m.end()
+            value = body if quote == "'" else _expand(_ESCAPE.sub(_unescape, body), lookup, statement)
+        else:
+            newline = text.find("\n", pos, end)
+            line_end = end if newline < 0 else newline
+            raw = text[pos:line_end].split(" #", 1)[0].rstrip()
+            value = _expand(raw, lookup, statement)
+            pos = line_end
+        if not key:
+            raise _Bad("line cannot be parsed as KEY=value: no variable name before '='", statement)
+        yield EnvVar(key=key, value=value, raw=raw, quote=quote, loc=loc(key_start),
+                     value_loc=loc(value_start))
+
+
+def _unescape(match: re.Match) -> str:
+    seq = match[0]
+    if seq[1] != "0":
+        return _SIMPLE_ESCAPES[seq[1]]
+    digits = seq[2:]
+    # `\0ooo` is Go's `\ooo`: exactly three octal digits, at most 0o377; anything else stays.
+    if len(digits) == 3 and all(d in "01234567" for d in digits) and int(digits, 8) <= 0o377:
+        return chr(int(digits, 8))
+    return seq
+
+
+def _expand(value: str, lookup: Mapping[str, str], statement: int) -> str:
+    result = interpolate(value, lookup)
+    if result.errors:
+        # compose refuses the whole file on a bad `${...}` or a `${VAR:?message}` left unset.
+        raise _Bad("value cannot be interpolated: invalid or failing ${...} expression", statement)
+    return result.value

@@ -1,0 +1,80 @@
+"""Runs every loader over the discovered files and gathers one `Inputs`.
+
+Each loader is called inside a guard: a bug in a loader on one hostile file becomes an AUD001
+finding for that file, and every other file is still loaded.
+"""
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+from ..discovery import Discovered, is_env_template
+from ..model import Inputs, LoadProblem, Loc
+from ..reader import Reader
+
+T = TypeVar("T")
+
+
+def guarded(path: str, fn: Callable[[], tuple[T, list[LoadProblem]]], default: T,
+            problems: list[LoadProblem]) -> T:
+    try:
+        value, found = fn()
+    except RecursionError:
+        problems.append(LoadProblem(rule="AUD002", message="nested too deeply to be read; skipped",
+                                    loc=Loc(path=path)))
+        return default
+    except Exception as exc:  # noqa: BLE001 - the run must go on; the file gets a finding
+        problems.append(LoadProblem(rule="AUD001",
+                                    message=f"cannot be loaded ({type(exc).__name__})",
+                                    loc=Loc(path=path)))
+        return default
+    problems.extend(found)
+    return value
+
+
+def load_inputs(reader: Reader, found: Discovered, *, env_files: tuple[str, ...] = (".env",)) -> Inputs:
+    from .compose import load_projects
+    from .docs import load_doc
+    from .env import load_env
+    from .nginx import load_nginx
+    from .secgroups import load_secgroups
+
+    problems: list[LoadProblem] = list(found.problems)
+    by_kind: dict[str, list[str]] = {}
+    for f in found.files:
+        by_kind.setdefault(f.kind, []).append(f.path)
+
+    envs = []
+    for path in by_kind.get("env", []):
+        env = guarded(path, lambda p=path: load_env(reader, p), None, problems)
+        if env is not None:
+            envs.append(env)
+
+    compose_files = by_kind.get("compose", [])
+    projects = guarded(compose_files[0] if compose_files else ".",
+                       lambda: load_projects(reader, compose_files, env_files), [], problems)
+
+    services = [s for p in projects for s in p.services]
+    nginx_files = by_kind.get("nginx", [])
+    nginx = guarded(nginx_files[0] if nginx_files else ".",
+                    lambda: load_nginx(reader, nginx_files, services), [], problems)
+
+    rules = []
+    for path in by_kind.get("secgroup", []):
+        rules.extend(guarded(path, lambda p=path: load_secgroups(reader, p), [], problems))
+
+    docs = []
+    for path in by_kind.get("docs", []):
+        doc = guarded(path, lambda p=path: load_doc(reader, p), None, problems)
+        if doc is not None:
+            docs.append(doc)
+
+    # One problem per place and message: includes shared by several entries report once.
+    unique = sorted(set(problems), key=lambda p: (p.loc.path, p.loc.line, p.loc.column, p.rule, p.message))
+    return Inputs(
+        root=str(reader.root), files=tuple(found.files), env_files=tuple(envs),
+        projects=tuple(projects), nginx=tuple(nginx), sg_rules=tuple(rules), docs=tuple(docs),
+        problems=tuple(unique),
+    )
+
+
+__all__ = ["load_inputs", "is_env_template"]

@@ -1,0 +1,261 @@
+"""nginx loader: which files are configurations, where each runs, and what their servers say.
+
+Every file of `files` that no other file includes is an entry and gives one `NginxConfig`, with
+its includes inlined (nginx_includes). Directive values follow nginx's inheritance: array
+directives (`proxy_set_header`, `add_header`) come from the enclosing level only when a level
+defines none of its own; simple ones (`proxy_http_version`, `ssl_protocols`) when it does not set them.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, replace
+from typing import Optional, Sequence
+
+from ..model import (Loc, LoadProblem, NginxConfig, NginxListen, NginxLocation, NginxServer,
+                     NginxUpstream, Service)
+from ..reader import Reader
+from .nginx_includes import IncludeResolver, Runner, expand
+from .nginx_syntax import Stmt, parse_text
+from .nginx_values import parse_listen, parse_location, parse_target, parse_upstream_server
+
+_NGINX_IMAGES = ("nginx", "openresty", "tengine", "angie", "swag")
+
+
+def load_nginx(reader: Reader, files: Sequence[str],
+               services: Sequence[Service] = ()) -> tuple[list[NginxConfig], list[LoadProblem]]:
+    loader = _Loader(reader, services)
+    configs: list[NginxConfig] = []
+    try:
+        for entry in loader.entries(list(dict.fromkeys(files))):
+            config = loader.config(entry)
+            if config is not None:
+                configs.append(config)
+    except Exception as exc:  # the loader contract: never raise, keep what was loaded
+        loader.problem(LoadProblem(rule="AUD001", message=f"nginx: cannot be loaded: {type(exc).__name__}: {exc}",
+                                   loc=Loc(path=files[0] if files else ".")))
+    return configs, loader.problems
+
+
+class _Loader:
+    def __init__(self, reader: Reader, services: Sequence[Service]):
+        self.reader = reader
+        self.services = services
+        self.trees: dict[str, Optional[list[Stmt]]] = {}
+        self.problems: list[LoadProblem] = []
+        self._seen: set[LoadProblem] = set()
+        self.reached: set[str] = set()
+
+    def problem(self, p: LoadProblem) -> None:
+        if p not in self._seen:
+            self._seen.add(p)
+            self.problems.append(p)
+
+    def parsed(self, path: str) -> Optional[list[Stmt]]:
+        """The statements of a file (cached); its read or parse problem is recorded once."""
+        if path not in self.trees:
+            tree = None
+            try:
+                text, problem = self.reader.read(path)
+                if text is not None:
+                    tree, problem = parse_text(path, text, self.reader.limits.max_depth)
+            except Exception as exc:
+                problem = LoadProblem(rule="AUD001", message=f"nginx: cannot be parsed: {type(exc).__name__}",
+                                      loc=Loc(path=path))
+            if problem is not None:
+                self.problem(problem)
+            self.trees[path] = tree
+        return self.trees[path]
+
+    # -- entries --------------------------------------------------------------
+
+    def entries(self, files: list[str]):
+        """Files nobody includes, then (for include cycles nobody enters) the first unreached."""
+        included: set[str] = set()
+        for path in files:
+            tree = self.parsed(path)
+            if tree is None:
+                continue
+            resolver = IncludeResolver(self.reader, path, self.runner(path)[1])
+            for s in _walk(tree):
+                if s.name == "include" and s.block is None and len(s.args) == 1:
+                    included.update(f for f in resolver.resolve(path, s.args[0]).files if f != path)
+        for path in files:
+            if path not in included:
+                yield path
+        for path in sorted(files):
+            if path not in self.reached and self.trees.get(path) is not None:
+                yield path
+
+    def runner(self, entry: str) -> tuple[Optional[Service], Optional[Runner]]:
+        """The compose service whose bind mount holds `entry`, and how its container sees it."""
+        best: Optional[tuple[tuple, Service, str]] = None
+        for svc in self.services:
+            nginx_image = any(n in (svc.image or "").lower() for n in _NGINX_IMAGES)
+            for m in svc.volumes:
+                if m.type != "bind" or not m.inside_root or not m.target.startswith("/"):
+                    continue
+                source = posixpath.normpath(m.source).strip("/") if m.source else ""
+                source = "" if source == "." else source
+                if not (source == entry or source == "" or entry.startswith(source + "/")):
+                    continue
+                inside = entry[len(source):].lstrip("/") if source else entry
+                target = posixpath.join(m.target, inside) if inside else m.target
+                # A whole-repo mount (`.:/app`) on an app service does not make nginx run there.
+                if source == "" and not nginx_image and "nginx" not in target and "openresty" not in target:
+                    continue
+                rank = (not nginx_image, -len(source), svc.project, svc.name)
+                if best is None or rank < best[0]:
+                    best = (rank, svc, target)
+        if best is None:
+            return None, None
+        _, svc, target = best
+        prefix = posixpath.dirname(target) if posixpath.basename(target) == "nginx.conf" else "/etc/nginx"
+        binds = tuple(m for m in svc.volumes if m.type == "bind")
+        return svc, Runner(mounts=binds, prefix=prefix)
+
+    # -- one configuration -------------------------------------------------------
+
+    def config(self, entry: str) -> Optional[NginxConfig]:
+        tree = self.parsed(entry)
+        if tree is None:
+            return None
+        service, runner = self.runner(entry)
+        resolver = IncludeResolver(self.reader, entry, runner)
+        expansion = expand(entry, tree, self.parsed, resolver, self.reader.limits.max_include_depth)
+        for p in expansion.problems:
+            self.problem(p)
+        self.reached.update(expansion.files)
+        servers, upstreams = _extract(expansion.tree)
+        return NginxConfig(
+            id=entry, entry=entry, files=tuple(expansion.files), servers=tuple(servers),
+            upstreams=tuple(upstreams),
+            runs_in=f"{service.project}::{service.name}" if service else None,
+            runs_in_host_network=bool(service and service.network_mode == "host"),
+        )
+
+
+def _walk(tree: list[Stmt]):
+    stack = [iter(tree)]
+    while stack:
+        s = next(stack[-1], None)
+        if s is None:
+            stack.pop()
+            continue
+        yield s
+        if s.block:
+            stack.append(iter(s.block))
+
+
+# ---------------------------------------------------------------- extraction
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Effective inheritable values at one level of the configuration."""
+
+    proxy_set_header: tuple[tuple[str, str], ...] = ()
+    add_header: tuple[tuple[str, str], ...] = ()
+    proxy_http_version: Optional[str] = None
+    ssl_protocols: tuple[str, ...] = ()
+    ssl_protocols_loc: Optional[Loc] = None
+    ssl_certificate: Optional[str] = None
+
+    def enter(self, block: list[Stmt]) -> "_Scope":
+        own: dict[str, list[Stmt]] = {}
+        for s in block:
+            if s.block is None:
+                own.setdefault(s.name, []).append(s)
+        scope = self
+        for name in ("proxy_set_header", "add_header"):
+            headers = tuple((s.args[0].lower(), " ".join(s.args[1:])) for s in own.get(name, ()) if s.args)
+            if headers:
+                scope = replace(scope, **{name: headers})
+        if own.get("proxy_http_version"):
+            scope = replace(scope, proxy_http_version=" ".join(own["proxy_http_version"][-1].args))
+        if own.get("ssl_protocols"):
+            last = own["ssl_protocols"][-1]
+            scope = replace(scope, ssl_protocols=tuple(last.args), ssl_protocols_loc=last.loc)
+        if own.get("ssl_certificate") and own["ssl_certificate"][-1].args:
+            scope = replace(scope, ssl_certificate=own["ssl_certificate"][-1].args[0])
+        return scope
+
+
+def _extract(tree: list[Stmt]) -> tuple[list[NginxServer], list[NginxUpstream]]:
+    """Servers and upstreams of the http context.
+
+    A conf.d file is included inside `http`, so its top level is treated as http level too;
+    `stream`, `mail` and `events` blocks are not http and are skipped.
+    """
+    main = _Scope().enter(tree)
+    levels = [(tree, main)] + [(s.block, main.enter(s.block)) for s in tree if s.name == "http" and s.block]
+    upstreams = [_upstream(s) for block, _ in levels for s in block if s.name == "upstream" and s.block is not None]
+    names = {u.name.lower(): u.name for u in upstreams}
+    servers = [_server(s, scope, names) for block, scope in levels for s in block
+               if s.name == "server" and s.block is not None]
+    return servers, upstreams
+
+
+def _upstream(s: Stmt) -> NginxUpstream:
+    servers = tuple(parse_upstream_server(d.args, d.loc) for d in s.block or ()
+                    if d.name == "server" and d.block is None and d.args)
+    return NginxUpstream(name=s.args[0] if s.args else "", servers=servers, loc=s.loc)
+
+
+def _server(s: Stmt, outer: _Scope, upstreams: dict[str, str]) -> NginxServer:
+    block = s.block or []
+    scope = outer.enter(block)
+    listens = [parse_listen(d.args, d.loc) for d in block if d.name == "listen" and d.block is None and d.args]
+    if not listens:  # nginx's default when run as root: *:80
+        listens = [NginxListen(address="", port=80, raw="", loc=s.loc)]
+    if _flag(block, "ssl"):  # the pre-1.15 `ssl on;` makes every listen TLS
+        listens = [replace(l, ssl=True) if not l.unix else l for l in listens]
+    if _flag(block, "http2"):  # nginx >= 1.25.1 `http2 on;`
+        listens = [replace(l, http2=True) for l in listens]
+    return NginxServer(
+        id=f"{s.path}:{s.line}",
+        listens=tuple(listens),
+        server_names=tuple(a for d in block if d.name == "server_name" and d.block is None for a in d.args),
+        locations=tuple(_locations(block, scope, upstreams)),
+        ssl_protocols=scope.ssl_protocols,
+        ssl_protocols_loc=scope.ssl_protocols_loc,
+        ssl_certificate=scope.ssl_certificate,
+        returns=_last_args(block, "return"),
+        loc=s.loc,
+    )
+
+
+def _flag(block: list[Stmt], name: str) -> bool:
+    value = _last_args(block, name)
+    return value is not None and value.lower() == "on"
+
+
+def _last_args(block: list[Stmt], name: str) -> Optional[str]:
+    found = [d for d in block if d.name == name and d.block is None]
+    return " ".join(found[-1].args) if found else None
+
+
+def _locations(server_block: list[Stmt], server_scope: _Scope, upstreams: dict[str, str]) -> list[NginxLocation]:
+    """Every location, nested ones flattened after their parent (document order), iteratively."""
+    out: list[NginxLocation] = []
+    stack = [(s, server_scope, None) for s in reversed(server_block) if s.name == "location" and s.block is not None]
+    while stack:
+        s, outer, parent = stack.pop()
+        block = s.block or []
+        scope = outer.enter(block)
+        modifier, path = parse_location(s.args)
+        out.append(NginxLocation(
+            modifier=modifier, path=path, proxy_pass=_target(block, upstreams),
+            proxy_http_version=scope.proxy_http_version, proxy_set_header=scope.proxy_set_header,
+            add_header=scope.add_header, returns=_last_args(block, "return"),
+            root=(_last_args(block, "root") or None), parent=parent, loc=s.loc,
+        ))
+        stack.extend((c, scope, path) for c in reversed(block) if c.name == "location" and c.block is not None)
+    return out
+
+
+def _target(block: list[Stmt], upstreams: dict[str, str]):
+    for d in block:
+        if d.block is None and d.args and d.name in ("proxy_pass", "grpc_pass"):
+            default = "grpc" if d.name == "grpc_pass" else ""
+            return parse_target(d.args[0], d.loc, upstreams, default_scheme=default)
+    return None

@@ -1,0 +1,188 @@
+"""nginx syntax: decoded text -> a tree of statements, built over crossplane's lexer.
+
+crossplane's own parser only reads by file name and follows includes on disk; we lex text the
+Reader already decoded and build the tree here, iteratively, so deep nesting cannot exhaust the
+Python stack. Includes are left in the tree as plain statements (see nginx_includes).
+"""
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+from crossplane.errors import NgxParserBaseException
+from crossplane.lexer import _lex_file_object
+
+from ..model import LoadProblem, Loc
+from ..reader import Lines
+
+# Appended after the text: crossplane's lexer silently stops on an unterminated quote or Lua block
+# (it swallows the StopIteration), so seeing this sentinel come back proves the text was lexed whole.
+# NUL never occurs in text the Reader accepts.
+_END = "\x00"
+
+
+class Stmt:
+    """One directive: name, arguments, where it is written, and its block (None if `;`-terminated)."""
+
+    __slots__ = ("name", "args", "path", "line", "column", "block")
+
+    def __init__(self, name: str, args: list[str], path: str, line: int, column: int,
+                 block: Optional[list["Stmt"]] = None):
+        self.name = name
+        self.args = args
+        self.path = path
+        self.line = line
+        self.column = column
+        self.block = block
+
+    @property
+    def loc(self) -> Loc:
+        return Loc(path=self.path, line=self.line, column=self.column)
+
+    def __repr__(self) -> str:  # debugging aid
+        return f"Stmt({self.name!r}, {self.args!r}, {self.path}:{self.line})"
+
+
+class _SyntaxError(Exception):
+    def __init__(self, message: str, line: int, column: int = 1):
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+def parse_text(path: str, text: str, max_depth: int = 200) -> tuple[Optional[list[Stmt]], Optional[LoadProblem]]:
+    """The statements of one nginx file, or an AUD001 problem (never both, never raises)."""
+    try:
+        if _END in text:
+            raise _SyntaxError("binary content (NUL byte)", text.count("\n", 0, text.index(_END)) + 1)
+        tree = _build(path, _tokens(text), max_depth)
+        if not tree:
+            raise _SyntaxError("no nginx directives found", 1)
+        return tree, None
+    except _SyntaxError as exc:
+        return None, _problem(path, str(exc), exc.line, exc.column)
+    except NgxParserBaseException as exc:  # e.g. a malformed *_by_lua_block
+        return None, _problem(path, exc.strerror, exc.lineno or 1)
+    except Exception as exc:  # the loader contract: bad input never raises
+        return None, _problem(path, f"cannot be parsed: {type(exc).__name__}: {exc}", 1)
+
+
+def _problem(path: str, message: str, line: int, column: int = 1) -> LoadProblem:
+    return LoadProblem(rule="AUD001", message=f"nginx: {message}",
+                       loc=Loc(path=path, line=max(1, line), column=max(1, column)))
+
+
+# ---------------------------------------------------------------- tokens
+
+
+def _tokens(text: str) -> Iterator[tuple[str, int, int, bool]]:
+    """(token, line, column, quoted) for each token; comments dropped."""
+    cols = _Columns(text)
+    last_line = 1
+    for token, line, quoted in _lex_file_object([text, "\n", _END, "\n"]):
+        if not quoted and token.endswith(_END):
+            rest = token[: -len(_END)]
+            if rest:  # a token cut by a backslash at the very end
+                yield rest, line, cols.locate(rest, line, False), False
+            return
+        column = cols.locate(token, line, quoted)
+        last_line = line
+        if not quoted and token.startswith("#"):
+            continue
+        yield token, line, column, quoted
+    # The lexer stopped before the sentinel: it ran into the end inside a quote or a Lua block.
+    line, column, char = cols.next_visible(last_line)
+    what = "quoted string" if char in "\"'" else "quoted string or Lua block"
+    raise _SyntaxError(f"unterminated {what}", line, column)
+
+
+class _Columns:
+    """Columns for the lexer's tokens (crossplane reports lines only), by scanning forward."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = Lines(text).starts
+        self.cursor = 0
+
+    def _line_span(self, line: int) -> tuple[int, int]:
+        i = min(max(line, 1), len(self.starts)) - 1
+        end = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else len(self.text)
+        return self.starts[i], end
+
+    def locate(self, token: str, line: int, quoted: bool) -> int:
+        start, end = self._line_span(line)
+        pos = max(self.cursor, start)
+        if pos > end:
+            pos = start
+        text = self.text
+        if quoted:
+            i = pos
+            while i < end and text[i].isspace():
+                i += 1
+            if i < end and text[i] in "\"'":
+                quote, j = text[i], i + 1
+                while j < len(text) and text[j] != quote:
+                    j += 2 if text[j] == "\\" else 1
+                self.cursor = j + 1
+                return i - start + 1
+            return 1  # a Lua block body: its column is not worth a rescan
+        i = text.find(token, pos, end + len(token))
+        if i == -1:
+            return 1
+        self.cursor = i + len(token)
+        return i - start + 1
+
+    def next_visible(self, fallback_line: int) -> tuple[int, int, str]:
+        """Line, column and character of the first non-blank character after the last token."""
+        text, i = self.text, self.cursor
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i >= len(text):
+            return fallback_line, 1, ""
+        line, column = Lines(text).at(i)
+        return line, column, text[i]
+
+
+# ---------------------------------------------------------------- tree
+
+
+def _build(path: str, tokens: Iterator[tuple[str, int, int, bool]], max_depth: int) -> list[Stmt]:
+    root: list[Stmt] = []
+    stack: list[tuple[list[Stmt], Optional[Stmt]]] = [(root, None)]  # (children, the block's stmt)
+    current: Optional[Stmt] = None  # the directive whose arguments are being read
+    last_line = 1
+    for token, line, column, quoted in tokens:
+        last_line = line
+        special = not quoted and token in ("{", "}", ";")
+        if current is None:
+            if not special:
+                current = Stmt(token, [], path, line, column)
+            elif token == "}":
+                if len(stack) == 1:
+                    raise _SyntaxError('unexpected "}"', line, column)
+                stack.pop()
+            else:
+                raise _SyntaxError(f'unexpected "{token}"', line, column)
+        elif not special:
+            current.args.append(token)
+        elif token == ";":
+            stack[-1][0].append(current)
+            current = None
+        elif token == "{":
+            if len(stack) > max_depth:
+                raise _SyntaxError(f"blocks nested deeper than {max_depth}", line, column)
+            current.block = []
+            stack[-1][0].append(current)
+            stack.append((current.block, current))
+            current = None
+        else:
+            raise _SyntaxError(f'unexpected "}}": "{current.name}" is not terminated by ";"', line, column)
+    if current is not None:
+        raise _SyntaxError(f'unexpected end of file: "{current.name}" is not terminated by ";"',
+                           current.line, current.column)
+    if len(stack) > 1:
+        opened = stack[-1][1]
+        assert opened is not None
+        raise _SyntaxError(f'unexpected end of file, expecting "}}": the "{opened.name}" block '
+                           f"opened here is not closed (end of file at line {last_line})",
+                           opened.line, opened.column)
+    return root

@@ -1,0 +1,304 @@
+"""JSON with positions, and the security groups of `aws ec2 describe-security-group(s|-rules)` output.
+
+Positions without a Python-level parser: the C `json` module parses, and one regex pass over
+the text records where every `{` is. `object_pairs_hook` runs once per object in the order the
+objects close, which is the order their `}` appear, so the k-th call gets the k-th closed `{`.
+Positions of non-object values are only needed for error messages and are found by re-walking
+the (already valid) text from the enclosing object.
+"""
+from __future__ import annotations
+
+import json
+import re
+from json.decoder import scanstring
+from typing import Any, Iterator, Optional
+
+from ..model import LoadProblem, Loc
+from ..reader import Limits, Lines, Reader
+from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name
+
+# A JSON string (closing quote optional, so the pattern always matches and stays linear on
+# hostile text) or one bracket.
+_SCAN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[{}\[\]]', re.S)
+_WS = re.compile(r"[ \t\n\r]*")
+_PLAIN = json.JSONDecoder()
+
+
+class PosDict(dict):  # type: ignore[type-arg]
+    """A JSON object / YAML mapping that remembers where it starts (1-based line and column)."""
+
+    __slots__ = ("line", "column", "offset", "key_pos")
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.line = self.column = 1
+        self.offset = 0
+        self.key_pos: Optional[dict[str, tuple[int, int]]] = None  # YAML: where each key is
+
+
+class JsonDoc:
+    """A parsed JSON document plus the text, to place values that are not objects."""
+
+    def __init__(self, path: str, text: str, value: Any, lines: Lines):
+        self.path, self.text, self.value, self.lines = path, text, value, lines
+
+    def loc(self, obj: Any) -> Loc:
+        if isinstance(obj, PosDict):
+            return Loc(path=self.path, line=obj.line, column=obj.column)
+        return Loc(path=self.path)
+
+    def _at(self, offset: Optional[int], fallback: Any) -> Loc:
+        if offset is None:
+            return self.loc(fallback)
+        line, column = self.lines.at(offset)
+        return Loc(path=self.path, line=line, column=column)
+
+    def _value_offset(self, obj: Any, key: str) -> Optional[int]:
+        if not isinstance(obj, PosDict):
+            return None
+        if obj.offset < 0:
+            return _WS.match(self.text).end()  # type: ignore[union-attr]
+        return _member_offset(self.text, obj.offset, key)
+
+    def member_loc(self, obj: Any, key: str) -> Loc:
+        """Where the value of `obj[key]` starts."""
+        return self._at(self._value_offset(obj, key), obj)
+
+    def item_loc(self, obj: Any, key: str, index: int) -> Loc:
+        """Where `obj[key][index]` starts."""
+        item = obj[key][index]
+        if isinstance(item, PosDict):
+            return self.loc(item)
+        start = self._value_offset(obj, key)
+        return self._at(_item_offset(self.text, start, index) if start is not None else None, obj)
+
+
+def parse_json(path: str, text: str, limits: Limits = Limits()) -> tuple[Optional[JsonDoc], Optional[LoadProblem]]:
+    """(document, None) or (None, AUD001 problem) for text that is not JSON or nests too deeply."""
+    lines = Lines(text)
+    closed: list[int] = []  # offsets of `{`, in the order their objects close
+    stack: list[int] = []
+    for m in _SCAN.finditer(text):
+        ch = text[m.start()]
+        if ch == '"':
+            continue
+        if ch in "{[":
+            stack.append(m.start())
+            if len(stack) > limits.max_depth:
+                line, column = lines.at(m.start())
+                return None, problem(f"nested deeper than {limits.max_depth} levels; not loaded", Loc(path=path, line=line, column=column))
+        elif stack:
+            opened = stack.pop()
+            if ch == "}" and text[opened] == "{":
+                closed.append(opened)
+    order: Iterator[int] = iter(closed)
+
+    def hook(pairs: list[tuple[str, Any]]) -> PosDict:
+        obj = PosDict(pairs)
+        obj.offset = next(order, 0)
+        obj.line, obj.column = lines.at(obj.offset)
+        return obj
+
+    try:
+        value = json.loads(text, object_pairs_hook=hook)
+    except json.JSONDecodeError as exc:
+        return None, problem(f"invalid JSON: {exc.msg}", Loc(path=path, line=exc.lineno, column=exc.colno))
+    except RecursionError:
+        return None, problem("nested too deeply; not loaded", Loc(path=path))
+    return JsonDoc(path, text, value, lines), None
+
+
+def _member_offset(text: str, start: int, key: str) -> Optional[int]:
+    """Offset of the value of the last `key` member of the object whose `{` is at `start`."""
+    if not text.startswith("{", start):
+        return None
+    found = None
+    try:
+        i = _WS.match(text, start + 1).end()  # type: ignore[union-attr]
+        while text[i] == '"':
+            name, i = scanstring(text, i + 1)
+            i = _WS.match(text, _WS.match(text, i).end() + 1).end()  # type: ignore[union-attr]
+            if name == key:
+                found = i
+            _, i = _PLAIN.raw_decode(text, i)
+            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            if text[i] == ",":
+                i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+    except (ValueError, IndexError, RecursionError):
+        pass
+    return found
+
+
+def _item_offset(text: str, start: int, index: int) -> Optional[int]:
+    """Offset of item `index` of the array whose `[` is at `start`."""
+    if not text.startswith("[", start):
+        return None
+    try:
+        i = _WS.match(text, start + 1).end()  # type: ignore[union-attr]
+        for _ in range(index):
+            _, i = _PLAIN.raw_decode(text, i)
+            i = _WS.match(text, _WS.match(text, i).end() + 1).end()  # type: ignore[union-attr]
+        return i
+    except (ValueError, IndexError, RecursionError):
+        return None
+
+
+# ---------------------------------------------------------------- aws ec2 describe-* output
+
+
+def load_aws_json(reader: Reader, path: str) -> tuple[Rules, Problems]:
+    text, read_problem = reader.read(path)
+    if text is None:
+        return [], [read_problem] if read_problem else []
+    return rules_from_aws_json(text, path, reader.limits)
+
+
+def rules_from_aws_json(text: str, path: str, limits: Limits = Limits()) -> tuple[Rules, Problems]:
+    """Rules of `describe-security-groups` and/or `describe-security-group-rules` output."""
+    doc, bad = parse_json(path, text, limits)
+    if doc is None:
+        return [], [bad] if bad else []
+    rules: Rules = []
+    problems: Problems = []
+    top = doc.value
+    if isinstance(top, list):  # output of `--query SecurityGroups` / `--query SecurityGroupRules`
+        top = PosDict([("SecurityGroupRules" if _looks_like_rule_list(top) else "SecurityGroups", top)])
+        top.offset = -1  # no `{` of its own: members are found from the start of the text
+    if not isinstance(top, PosDict):
+        return [], [problem("expected an object with SecurityGroups or SecurityGroupRules", doc.loc(top))]
+    if "SecurityGroups" not in top and "SecurityGroupRules" not in top:
+        problems.append(problem("no SecurityGroups or SecurityGroupRules in this JSON", doc.loc(top)))
+    for _, group in _objects(doc, top, "SecurityGroups", problems, "security group"):
+        _group_rules(doc, group, rules, problems)
+    for _, rule in _objects(doc, top, "SecurityGroupRules", problems, "security group rule"):
+        _rule_entry(doc, rule, rules, problems)
+    return rules, problems
+
+
+def _looks_like_rule_list(items: list[Any]) -> bool:
+    return any(isinstance(x, dict) and ("SecurityGroupRuleId" in x or "IsEgress" in x) for x in items)
+
+
+def _objects(doc: JsonDoc, obj: PosDict, key: str, problems: Problems, what: str) -> Iterator[tuple[int, PosDict]]:
+    """The objects of list `obj[key]`; an AUD001 for the list or each item of the wrong shape."""
+    items = obj.get(key)
+    if items is None:
+        return
+    if not isinstance(items, list):
+        problems.append(problem(f"{key} should be a list, not {_kind(items)}", doc.member_loc(obj, key)))
+        return
+    for i, item in enumerate(items):
+        if isinstance(item, PosDict):
+            yield i, item
+        else:
+            problems.append(problem(f"{key}[{i}] should be a {what} object, not {_kind(item)}", doc.item_loc(obj, key, i)))
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "null" if value is None else "a number"
+
+
+def _text(doc: JsonDoc, obj: PosDict, key: str, problems: Problems) -> Optional[str]:
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    problems.append(problem(f"{key} should be a string, not {_kind(value)}", doc.member_loc(obj, key)))
+    return None
+
+
+def _protocol_ports(doc: JsonDoc, obj: PosDict, problems: Problems) -> Optional[tuple[str, Optional[int], Optional[int]]]:
+    protocol = protocol_name(obj.get("IpProtocol"))
+    if protocol is None:
+        problems.append(problem(f"IpProtocol {obj.get('IpProtocol')!r} is not a protocol", doc.loc(obj)))
+        return None
+    ports = []
+    for key in ("FromPort", "ToPort"):
+        port, ok = port_number(obj.get(key))
+        if not ok:
+            problems.append(problem(f"{key} {obj.get(key)!r} is not a port number", doc.member_loc(obj, key)))
+            return None
+        ports.append(port)
+    return protocol, ports[0], ports[1]
+
+
+_PERMISSION_SOURCES = (
+    # list key, what an entry is, the entry's source key, source kind
+    ("IpRanges", "IP range", "CidrIp", "cidr"),
+    ("Ipv6Ranges", "IPv6 range", "CidrIpv6", "cidr"),
+    ("UserIdGroupPairs", "group pair", "GroupId", "group"),
+    ("PrefixListIds", "prefix list", "PrefixListId", "prefix-list"),
+)
+
+
+def _group_rules(doc: JsonDoc, group: PosDict, rules: Rules, problems: Problems) -> None:
+    group_id = _text(doc, group, "GroupId", problems) or ""
+    group_name = _text(doc, group, "GroupName", problems) or ""
+    for key, direction in (("IpPermissions", "ingress"), ("IpPermissionsEgress", "egress")):
+        for _, perm in _objects(doc, group, key, problems, "permission"):
+            pp = _protocol_ports(doc, perm, problems)
+            if pp is None:
+                continue
+            for list_key, what, source_key, kind in _PERMISSION_SOURCES:
+                for _, entry in _objects(doc, perm, list_key, problems, what):
+                    source = _text(doc, entry, source_key, problems)
+                    if source is None and kind == "group":  # default-VPC pairs may name the group only
+                        source = _text(doc, entry, "GroupName", problems)
+                    if source is None:
+                        problems.append(problem(f"{what} without {source_key}", doc.loc(entry)))
+                        continue
+                    rules += explode(
+                        [(kind, source)],
+                        loc=doc.loc(entry),
+                        problems=problems,
+                        protocol=pp[0],
+                        from_port=pp[1],
+                        to_port=pp[2],
+                        group_id=group_id,
+                        group_name=group_name,
+                        direction=direction,
+                        description=_text(doc, entry, "Description", problems) or "",
+                    )
+
+
+def _rule_entry(doc: JsonDoc, entry: PosDict, rules: Rules, problems: Problems) -> None:
+    pp = _protocol_ports(doc, entry, problems)
+    if pp is None:
+        return
+    sources: list[Source] = []
+    for key, kind in (("CidrIpv4", "cidr"), ("CidrIpv6", "cidr"), ("PrefixListId", "prefix-list")):
+        value = _text(doc, entry, key, problems)
+        if value is not None:
+            sources.append((kind, value))
+    ref = entry.get("ReferencedGroupInfo")
+    if isinstance(ref, PosDict):
+        group = _text(doc, ref, "GroupId", problems)
+        if group is not None:
+            sources.append(("group", group))
+    elif ref is not None:
+        problems.append(problem(f"ReferencedGroupInfo should be an object, not {_kind(ref)}", doc.member_loc(entry, "ReferencedGroupInfo")))
+    if not sources:
+        problems.append(problem("security group rule without CidrIpv4, CidrIpv6, ReferencedGroupInfo or PrefixListId", doc.loc(entry)))
+        return
+    egress = entry.get("IsEgress")
+    if not isinstance(egress, bool):
+        problems.append(problem(f"IsEgress should be true or false, not {egress!r}", doc.loc(entry)))
+        return
+    rules += explode(
+        sources,
+        loc=doc.loc(entry),
+        problems=problems,
+        protocol=pp[0],
+        from_port=pp[1],
+        to_port=pp[2],
+        group_id=_text(doc, entry, "GroupId", problems) or "",
+        direction="egress" if egress else "ingress",
+        description=_text(doc, entry, "Description", problems) or "",
+    )

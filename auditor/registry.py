@@ -1,0 +1,93 @@
+"""The rule registry: a rule is a module-level function over the graph that yields Problems.
+
+The `@rule` decorator attaches id, name, default severity and documentation (the function's
+docstring: what it does, why it is bad, an example, the fix). Rules never stamp ids or
+severities on what they yield: the engine does.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import textwrap
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional
+
+from .model import Problem
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "How to fix")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: str
+    summary: str
+    check: Callable[..., Iterable[Problem]] = field(compare=False, repr=False)
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    doc: str = ""
+    options: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def family(self) -> str:
+        return self.id.rstrip("0123456789")
+
+    @property
+    def security(self) -> bool:
+        return "security" in self.tags
+
+    def sections(self) -> dict[str, str]:
+        """The documentation split by its `## ` headings."""
+        out: dict[str, str] = {}
+        current = None
+        for line in self.doc.splitlines():
+            if line.startswith("## "):
+                current = line[3:].strip()
+                out[current] = ""
+            elif current is not None:
+                out[current] += line + "\n"
+        return {k: v.strip() for k, v in out.items()}
+
+
+def rule(id: str, name: str, severity: str, summary: str, *, aliases: Iterable[str] = (),
+         tags: Iterable[str] = (), options: Optional[dict] = None) -> Callable[[Callable], Rule]:
+    def wrap(fn: Callable) -> Rule:
+        doc = textwrap.dedent(inspect.getdoc(fn) or "")
+        return Rule(id=id, name=name, severity=severity, summary=summary, check=fn,
+                    aliases=tuple(aliases), tags=tuple(tags), doc=doc, options=dict(options or {}))
+    return wrap
+
+
+_RULES: Optional[dict[str, Rule]] = None
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every rule of every module in `auditor.rules`, by id, in id order."""
+    global _RULES
+    if _RULES is None:
+        import auditor.rules as package
+
+        found: dict[str, Rule] = {}
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for value in vars(module).values():
+                if isinstance(value, Rule):
+                    if value.id in found and found[value.id] is not value:
+                        raise RuntimeError(f"rule id {value.id} defined twice")
+                    found[value.id] = value
+        _RULES = dict(sorted(found.items()))
+    return _RULES
+
+
+def lookup(token: str) -> list[Rule]:
+    """Rules named by an id, a name or alias, or a family prefix (e.g. `SEC`)."""
+    rules = all_rules()
+    t = token.strip()
+    if t.upper() in rules:
+        return [rules[t.upper()]]
+    by_name = [r for r in rules.values() if t.lower() in (r.name, *r.aliases)]
+    if by_name:
+        return by_name
+    return [r for r in rules.values() if r.id.startswith(t.upper())] if t else []

@@ -1,0 +1,63 @@
+"""AUD: the inputs themselves: files that cannot be parsed or were not read."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from auditor.graph.model import Graph
+from auditor.model import Problem
+from auditor.registry import rule
+
+
+@rule("AUD001", "parse-error", "error", "A file of a known kind cannot be parsed or has the wrong shape.",
+      tags=("input",))
+def parse_error(graph: Graph) -> Iterator[Problem]:
+    """
+    ## What it does
+    Reports a file that auditor recognised (env, compose, nginx, security-group rules, docs) but
+    could not parse, or whose structure is not what its format requires (a compose service that
+    is a list, an nginx block with a missing `}`), at the place of the problem.
+
+    ## Why is this bad?
+    The tool that reads this file in production (docker compose, nginx, the AWS CLI) will refuse
+    it or read something else than intended, and none of the other checks can see into it.
+
+    ## Example
+    ```yaml
+    services:
+      web:
+        - image: nginx   # a service must be a mapping, not a list
+    ```
+
+    ## How to fix
+    Correct the syntax or the shape at the reported line; `docker compose config` and `nginx -t`
+    show the same problem with their own words.
+    """
+    for p in graph.problems:
+        if p.rule == "AUD001":
+            yield Problem(message=p.message, loc=p.loc)
+
+
+@rule("AUD002", "file-skipped", "warning", "A file was not read: too large, binary, unreadable, or outside the root.",
+      tags=("input",))
+def file_skipped(graph: Graph) -> Iterator[Problem]:
+    """
+    ## What it does
+    Reports a file that was not read at all: over the size limit, binary or undecodable,
+    unreadable, a link that leads out of the scanned root, an include that points outside it,
+    an include cycle, or structures nested or aliased beyond the safety limits.
+
+    ## Why is this bad?
+    What was not read was not checked: a clean report would be a false reassurance.
+
+    ## Example
+    ```nginx
+    include ../../../etc/nginx/secrets.conf;   # outside the scanned root: never read
+    ```
+
+    ## How to fix
+    Keep the stack's files inside the repository, raise `[tool.auditor.limits]` for a file that
+    is legitimately large, or exclude the file in the configuration.
+    """
+    for p in graph.problems:
+        if p.rule == "AUD002":
+            yield Problem(message=p.message, loc=p.loc)
