@@ -295,6 +295,7 @@ class DocRow(Frozen):
 class DocTable(Frozen):
     path: str
     heading: str = ""
+    section: tuple[str, ...] = ()  # enclosing headings, outermost first (`heading` is the last)
     headers: tuple[str, ...]
     rows: tuple[DocRow, ...] = ()
     loc: Loc
@@ -309,6 +310,7 @@ class DocListItem(Frozen):
 class DocList(Frozen):
     path: str
     heading: str = ""
+    section: tuple[str, ...] = ()  # enclosing headings, outermost first (`heading` is the last)
     items: tuple[DocListItem, ...] = ()
     loc: Loc
 

@@ -25,15 +25,21 @@ def load_nginx(reader: Reader, files: Sequence[str],
                services: Sequence[Service] = ()) -> tuple[list[NginxConfig], list[LoadProblem]]:
     loader = _Loader(reader, services)
     configs: list[NginxConfig] = []
-    try:
-        for entry in loader.entries(list(dict.fromkeys(files))):
+    for entry in loader.entries(list(dict.fromkeys(files))):
+        try:
             config = loader.config(entry)
-            if config is not None:
-                configs.append(config)
-    except Exception as exc:  # the loader contract: never raise, keep what was loaded
-        loader.problem(LoadProblem(rule="AUD001", message=f"nginx: cannot be loaded: {type(exc).__name__}: {exc}",
-                                   loc=Loc(path=files[0] if files else ".")))
+        except Exception as exc:  # the loader contract: never raise, the other entries still load
+            loader.reached.add(entry)
+            loader.problem(_crash(entry, exc))
+            continue
+        if config is not None:
+            configs.append(config)
     return configs, loader.problems
+
+
+def _crash(path: str, exc: Exception) -> LoadProblem:
+    return LoadProblem(rule="AUD001", message=f"nginx: cannot be loaded: {type(exc).__name__}: {exc}",
+                       loc=Loc(path=path))
 
 
 class _Loader:
@@ -75,10 +81,13 @@ class _Loader:
             tree = self.parsed(path)
             if tree is None:
                 continue
-            resolver = IncludeResolver(self.reader, path, self.runner(path)[1])
-            for s in _walk(tree):
-                if s.name == "include" and s.block is None and len(s.args) == 1:
-                    included.update(f for f in resolver.resolve(path, s.args[0]).files if f != path)
+            try:
+                resolver = IncludeResolver(self.reader, path, self.runner(path)[1])
+                for s in _walk(tree):
+                    if s.name == "include" and s.block is None and len(s.args) == 1:
+                        included.update(f for f in resolver.resolve(path, s.args[0]).files if f != path)
+            except Exception as exc:
+                self.problem(_crash(path, exc))
         for path in files:
             if path not in included:
                 yield path
@@ -208,9 +217,9 @@ def _server(s: Stmt, outer: _Scope, upstreams: dict[str, str]) -> NginxServer:
     if not listens:  # nginx's default when run as root: *:80
         listens = [NginxListen(address="", port=80, raw="", loc=s.loc)]
     if _flag(block, "ssl"):  # the pre-1.15 `ssl on;` makes every listen TLS
-        listens = [replace(l, ssl=True) if not l.unix else l for l in listens]
+        listens = [l.model_copy(update={"ssl": True}) if l.unix is None else l for l in listens]
     if _flag(block, "http2"):  # nginx >= 1.25.1 `http2 on;`
-        listens = [replace(l, http2=True) for l in listens]
+        listens = [l.model_copy(update={"http2": True}) for l in listens]
     return NginxServer(
         id=f"{s.path}:{s.line}",
         listens=tuple(listens),

@@ -1,0 +1,86 @@
+"""The command line as users and CI meet it: JSON per the contract, exit codes, rules/explain."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((REPO / "schemas" / "report.schema.json").read_text())
+
+
+def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "auditor", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("fixture", ["lecoffre_node", "harena", "clean_stack"])
+def test_json_document_follows_the_contract(fixture):
+    proc = run("check", f"fixtures/{fixture}", "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
+    doc = json.loads(proc.stdout)
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["root"] == str((REPO / "fixtures" / fixture).resolve())
+    summary = {s: sum(1 for f in doc["findings"] if f["severity"] == s) for s in ("error", "warning", "note")}
+    assert doc["summary"] == summary
+    assert proc.returncode == (1 if summary["error"] else 0)
+
+
+def test_lecoffre_lists_every_file_with_its_kind():
+    doc = json.loads(run("check", "fixtures/lecoffre_node", "--format", "json").stdout)
+    kinds = {f["path"]: f["kind"] for f in doc["files"]}
+    assert kinds[".env.master"] == "env"
+    assert kinds["docker-compose.yml"] == "compose"
+    assert kinds["docs/architecture.md"] == "docs"
+    for site in ("dev4.example.com.conf", "dev4.example.com-https.conf", "dev3.example.com.conf",
+                 "dev3.example.com-3000.conf"):
+        assert kinds[f"conf/nginx/{site}"] == "nginx"
+    assert not any(f["rule"] in ("AUD001", "AUD002") for f in doc["findings"]), doc["findings"]
+
+
+def test_harena_security_groups_are_found():
+    doc = json.loads(run("check", "fixtures/harena", "--format", "json").stdout)
+    kinds = {f["path"]: f["kind"] for f in doc["files"]}
+    assert kinds["aws/security-groups.json"] == "secgroup"
+    assert kinds["nginx/conf.d/harena.conf"] == "nginx"
+
+
+def test_rules_and_explain():
+    listing = run("rules")
+    assert listing.returncode == 0
+    assert "AUD001" in listing.stdout and "parse-error" in listing.stdout
+    for token in ("AUD001", "parse-error", "aud002"):
+        proc = run("explain", token)
+        assert proc.returncode == 0, proc.stderr
+        assert "## What it does" in proc.stdout
+
+
+def test_usage_error_is_exit_2_without_traceback(tmp_path):
+    proc = run("check", str(tmp_path), "--format", "nope")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    proc = run("explain", "NOPE999")
+    assert proc.returncode == 2
+
+
+def test_bad_config_is_exit_2(tmp_path):
+    (tmp_path / ".auditor.toml").write_text("[compose]\nenv_file = ['.env']\n")
+    proc = run("check", str(tmp_path))
+    assert proc.returncode == 2
+    assert "env_file" in proc.stderr and ".auditor.toml:2" in proc.stderr
+
+
+def test_empty_folder_is_clean(tmp_path):
+    proc = run("check", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No findings" in proc.stdout
+
+
+def test_text_output_has_no_colour_when_piped():
+    proc = run("check", "fixtures/harena")
+    assert "\033[" not in proc.stdout
