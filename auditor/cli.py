@@ -52,7 +52,8 @@ def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_fil
 
     config = _config(paths, config_file)
     report = engine.check(list(paths) or ["."], config, select=_split(select), ignore=_split(ignore),
-                          extend_select=_split(extend_select), env_files=list(env_files) or None)
+                          extend_select=_split(extend_select), env_files=list(env_files) or None,
+                          baseline=Path(baseline) if baseline else None)
     if fmt == "auto":
         import os
 
@@ -65,6 +66,10 @@ def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_fil
     else:
         text = get_reporter(fmt)(report)
     _emit(text, output)
+    if statistics:
+        from .reporters.statistics import render as stats
+
+        click.echo(stats(report), err=fmt != "text" and output is None, nl=False)
     sys.exit(engine.exit_code(report.findings, fail_on or config.fail_on or "error"))
 
 
@@ -90,6 +95,22 @@ def explain(rule_id: str) -> None:
         raise click.UsageError(f"no single rule matches {rule_id!r}; see `auditor rules`")
     r = found[0]
     click.echo(f"# {r.id} {r.name} ({r.severity})\n\n{r.summary}\n\n{r.doc}")
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The baseline file to write.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--env-file", "env_files", multiple=True)
+def baseline_cmd(paths, output, config_file, env_files) -> None:
+    """Write the fingerprints of today's findings, so that only new ones fail later runs."""
+    from . import baseline, engine
+
+    config = _config(paths, config_file)
+    report = engine.check(list(paths) or ["."], config, env_files=list(env_files) or None)
+    Path(output).write_text(baseline.render(report.findings), encoding="utf-8")
+    click.echo(f"wrote {len(report.findings)} fingerprints to {output}", err=True)
 
 
 @cli.command()
@@ -119,6 +140,7 @@ def _emit(text: str, output: Optional[str]) -> None:
 
 def main() -> None:
     """Entry point: no traceback ever reaches the user; an internal error is one line, exit 2."""
+    from .baseline import BaselineError
     from .config import ConfigError
 
     try:
@@ -132,6 +154,9 @@ def main() -> None:
         sys.exit(2)
     except ConfigError as exc:
         click.echo(f"auditor: configuration error: {exc}", err=True)
+        sys.exit(2)
+    except BaselineError as exc:
+        click.echo(f"auditor: {exc}", err=True)
         sys.exit(2)
     except SystemExit:
         raise

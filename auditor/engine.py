@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
+from . import baseline as baselines
 from .config import Config
+from .gitinfo import ignored_paths
 from .graph.build import build_graph
 from .graph.model import Graph
 from .model import Finding, Problem, SourceFile
@@ -52,6 +54,10 @@ def load_graph(root: Path, paths: Sequence[str], config: Config,
     limits = Limits(max_file_bytes=config.limits.max_file_bytes, max_files=config.limits.max_files)
     reader = Reader(root, limits)
     found = discover(reader, list(paths), include=config.include, exclude=config.exclude)
+    ignored = ignored_paths(reader.root, [f.path for f in found.files])
+    if ignored:
+        found.files = [f.model_copy(update={"tracked": False}) if f.path in ignored else f
+                       for f in found.files]
     inputs = load_inputs(reader, found, env_files=tuple(env_files or config.compose.env_files))
     graph = build_graph(inputs, public_addresses=config.hosts.public_addresses)
     return graph, reader
@@ -61,7 +67,7 @@ def run_rules(graph: Graph, rules: Iterable[Rule], config: Config) -> list[Findi
     findings: list[Finding] = []
     for r in rules:
         settings = config.rules.get(r.id) or config.rules.get(r.name)
-        severity = (settings.severity if settings and settings.severity else r.severity)
+        severity = _severity(r, config)
         options = {**r.options, **(settings.options if settings else {})}
         try:
             problems = list(r.check(graph, **options) if options else r.check(graph))
@@ -114,14 +120,44 @@ def _first_loc(graph: Graph):
 
 def check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: Sequence[str] = (),
           ignore: Sequence[str] = (), extend_select: Sequence[str] = (),
-          env_files: Optional[Sequence[str]] = None) -> Report:
+          env_files: Optional[Sequence[str]] = None, baseline: Optional[Path] = None) -> Report:
     """The main job, as a library call: what the cli, the pre-commit hook and tests all use."""
+    from .suppress import apply_per_file_ignores, apply_suppressions, drop_uncommitted_secrets
+
     root, rel_paths = resolve_root(paths)
     graph, reader = load_graph(root, rel_paths, config, env_files)
     rules = select_rules(config, select, ignore, extend_select)
-    findings = run_rules(graph, rules, config)
+    late = [r for r in rules if r.id == UNUSED_SUPPRESSION]
+    findings = run_rules(graph, [r for r in rules if r.id != UNUSED_SUPPRESSION], config)
+    findings = apply_per_file_ignores(findings, config.per_file_ignores)
+    findings = drop_uncommitted_secrets(findings, graph.files)
+    findings, used = apply_suppressions(findings, graph.suppressions)
+    if late:
+        # Runs after the others: only now is it known which suppressions silenced something.
+        ran = {r.id for r in rules}
+        unused = tuple(s for s in graph.suppressions if s not in used and _judged(s, ran))
+        findings = finalize(findings + stamp(late[0], _severity(late[0], config),
+                                             late[0].check(graph, unused=unused)))
+    if baseline is not None:
+        findings = baselines.apply(findings, baselines.load(baseline))
     return Report(root=str(reader.root), files=list(graph.files), findings=findings, graph=graph,
                   reader=reader, rules=rules)
+
+
+UNUSED_SUPPRESSION = "AUD003"
+
+
+def _judged(s, ran: set[str]) -> bool:
+    """A suppression is only judged unused when every rule it names actually ran."""
+    if not s.rules:
+        return True
+    named = {r.id for t in s.rules for r in lookup(t)}
+    return bool(named) and named <= ran or not named
+
+
+def _severity(r: Rule, config: Config) -> str:
+    settings = config.rules.get(r.id) or config.rules.get(r.name)
+    return settings.severity if settings and settings.severity else r.severity
 
 
 def resolve_root(paths: Sequence[str | os.PathLike[str]]) -> tuple[Path, list[str]]:

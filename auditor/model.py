@@ -369,6 +369,15 @@ class Problem(Frozen):
     secret: bool = False
 
 
+class Suppression(Frozen):
+    """An inline `auditor: ignore[ID,...] reason` comment (or `ignore-file[...]` for a whole file)."""
+
+    rules: tuple[str, ...] = ()  # ids, names or family prefixes; empty means every rule
+    file_level: bool = False
+    reason: str = ""
+    loc: Loc
+
+
 class Inputs(Frozen):
     """Everything the loaders read, before any join."""
 
@@ -379,4 +388,5 @@ class Inputs(Frozen):
     nginx: tuple[NginxConfig, ...] = ()
     sg_rules: tuple[SecurityGroupRule, ...] = ()
     docs: tuple[DocFile, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
     problems: tuple[LoadProblem, ...] = ()

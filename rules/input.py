@@ -61,3 +61,31 @@ def file_skipped(graph: Graph) -> Iterator[Problem]:
     for p in graph.problems:
         if p.rule == "AUD002":
             yield Problem(message=p.message, loc=p.loc)
+
+
+@rule("AUD003", "unused-suppression", "warning", "An inline suppression comment silences nothing.",
+      tags=("input",))
+def unused_suppression(graph: Graph, unused: tuple = ()) -> Iterator[Problem]:
+    """
+    ## What it does
+    Reports an `auditor: ignore[...]` comment that no finding matched: the problem it silenced
+    was fixed, the rule id is misspelt, or the comment sits on the wrong line. The engine runs
+    this rule last, once it knows which suppressions were used, and only judges suppressions of
+    rules that ran.
+
+    ## Why is this bad?
+    A stale suppression hides the next real problem on that line and tells readers something
+    that is no longer true.
+
+    ## Example
+    ```yaml
+    ports:
+      - "127.0.0.1:5432:5432"  # auditor: ignore[EXP001] nothing is published publicly any more
+    ```
+
+    ## How to fix
+    Delete the comment, or correct the rule id or its line.
+    """
+    for s in unused:
+        what = ", ".join(s.rules) if s.rules else "every rule"
+        yield Problem(message=f"suppression of {what} matches no finding", loc=s.loc)

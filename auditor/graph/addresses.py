@@ -95,3 +95,21 @@ def is_public_ip(host: str) -> bool:
 def is_public_bind(address: str) -> bool:
     """A bind that the outside world can reach: a wildcard or a public address."""
     return is_wildcard(address) or is_public_ip(address)
+
+
+def overlap_bind(a: str, b: str) -> str:
+    """The address two overlapping binds collide on, for messages: the narrower of the two.
+
+    Docker's "" (both families) reads as 0.0.0.0, the way `docker ps` shows it first.
+    """
+    for x, y in ((a, b), (b, a)):
+        if not is_wildcard(x):
+            return x
+        if x == "" and y != "":
+            return y
+    return a or ALL_V4
+
+
+def describe_bind(address: str) -> str:
+    """A bind in words: "all interfaces" for Docker's "", else the address itself."""
+    return "all interfaces" if address == "" else address

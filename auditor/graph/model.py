@@ -10,7 +10,7 @@ from pydantic import PrivateAttr
 
 from ..model import (
     ComposeProject, DocFile, EnvFile, Frozen, Inputs, LoadProblem, Loc, NginxConfig,
-    NginxLocation, NginxServer, SecurityGroupRule, Service, SourceFile,
+    NginxLocation, NginxServer, SecurityGroupRule, Service, SourceFile, Suppression,
 )
 
 
@@ -80,6 +80,11 @@ class UrlRef(Frozen):
     target_service: Optional[str] = None  # the compose service it reaches, when known
     target_port: Optional[int] = None
     via_public_address: bool = False  # reaches a service's published port through a public address
+    template: bool = False  # found in an env template (.env.example ...): an example, not config
+    in_list: bool = False  # the value holds several URLs (`RELAY_URLS=wss://a,wss://b`)
+    # A compose value equal to a URL of an env file that feeds the project's interpolation: the
+    # value was most likely `${VAR}`, and the env file line is where it is written.
+    from_env_file: bool = False
     loc: Loc
 
 
@@ -104,6 +109,7 @@ class Graph(Frozen):
     nginx: tuple[NginxConfig, ...] = ()
     sg_rules: tuple[SecurityGroupRule, ...] = ()
     docs: tuple[DocFile, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
     problems: tuple[LoadProblem, ...] = ()
     public_addresses: tuple[str, ...] = ()
     listeners: tuple[Listener, ...] = ()
@@ -150,6 +156,21 @@ class Graph(Frozen):
         if server is None or path is None:
             return None
         return next((l for l in server.locations if l.path == path), None)
+
+    def service_name(self, key: Optional[str]) -> str:
+        """The compose name of a service key (`project::name` -> `name`)."""
+        s = self.service(key)
+        return s.name if s else (key or "").rpartition("::")[2]
+
+    def config_urls(self) -> list[UrlRef]:
+        """URLs written in configuration (env files, compose environments), not in docs or
+        templates, each once: compose copies of an env file's value are left to the env line."""
+        return [u for u in self.urls
+                if u.source != "docs" and not u.template and not u.from_env_file]
+
+    def project_of(self, service_key_: str) -> Optional[ComposeProject]:
+        project_id = service_key_.rpartition("::")[0]
+        return next((p for p in self.projects if p.id == project_id), None)
 
     @property
     def firewall_known(self) -> bool:

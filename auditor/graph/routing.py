@@ -29,7 +29,51 @@ def servers_named(servers: Iterable[NginxServer], host: str) -> list[NginxServer
 
 
 def listens_on(server: NginxServer, port: int) -> bool:
-    return any(l.port == port and l.unix is None for l in server.listens)
+    return bool(port) and any(l.port == port and l.unix is None for l in server.listens)
+
+
+# Names that only ever serve as "any host": nginx's conventional invalid names.
+CATCH_ALL_NAMES = {"", "_", '""', "''", "~.*", "~^.*$", "~^"}
+
+
+def is_catch_all(server: NginxServer) -> bool:
+    return not server.server_names or any(n in CATCH_ALL_NAMES for n in server.server_names)
+
+
+def _name_rank(pattern: str, host: str) -> Optional[tuple[int, int]]:
+    """nginx's server_name precedence: exact, longest leading wildcard, longest trailing
+    wildcard, then the first matching regex (lower ranks win)."""
+    if not name_matches(pattern, host):
+        return None
+    p = pattern.lower()
+    if p.startswith("~"):
+        return (3, 0)
+    if p.startswith("*.") or p.startswith("."):
+        return (1, -len(p))
+    if p.endswith(".*"):
+        return (2, -len(p))
+    return (0, 0)
+
+
+def select_server(servers: Iterable[NginxServer], host: str, port: int) -> Optional[NginxServer]:
+    """The server nginx picks for `host` among those listening on `port`, or None when no
+    server name matches (nginx would then answer with the port's default server)."""
+    best: Optional[tuple[tuple[int, int, int], NginxServer]] = None
+    for i, server in enumerate(s for s in servers if listens_on(s, port)):
+        ranks = [r for r in (_name_rank(n, host) for n in server.server_names) if r is not None]
+        if not ranks:
+            continue
+        rank = (*min(ranks), i)
+        if best is None or rank < best[0]:
+            best = (rank, server)
+    return best[1] if best else None
+
+
+def default_server(servers: Iterable[NginxServer], port: int) -> Optional[NginxServer]:
+    """The server that answers on `port` when no name matches: `default_server`, else the first."""
+    on_port = [s for s in servers if listens_on(s, port)]
+    flagged = [s for s in on_port if any(l.port == port and l.default_server for l in s.listens)]
+    return (flagged or on_port or [None])[0]
 
 
 def tls_on(server: NginxServer, port: int) -> bool:
@@ -57,3 +101,20 @@ def match_location(locations: Iterable[NginxLocation], path: str) -> Optional[Ng
             except re.error:
                 continue
     return best
+
+
+def route(locations: Iterable[NginxLocation], path: str) -> Optional[NginxLocation]:
+    """The location that handles `path`, looking into locations nested in the matched one."""
+    all_locs = list(locations)
+    found = match_location(all_locs, path)
+    depth = 0
+    while found is not None and depth < 16:
+        children = [l.model_copy(update={"parent": None}) for l in all_locs
+                    if l.parent == found.path and l is not found]
+        inner = match_location(children, path) if children else None
+        if inner is None:
+            break
+        found = next(l for l in all_locs if l.parent == found.path and l.path == inner.path
+                     and l.modifier == inner.modifier)
+        depth += 1
+    return found

@@ -117,12 +117,12 @@ def _statements(text: str, pos: int, end: int, lookup: Mapping[str, str], loc):
             if text[pos] not in _BLANK and not _KEY_CHAR.match(text[pos]):
                 raise _Bad("line cannot be parsed as KEY=value: unexpected character in the variable name", statement)
             pos += 1
-        if pos >= end or text[pos] == "\n":
-            pos += 1  # bare `KEY`: compose takes it from the outer environment; nothing here
-            continue
         key = text[key_start:pos].rstrip()
         if " " in key:
             raise _Bad("line cannot be parsed as KEY=value: the variable name contains a space", statement)
+        if pos >= end or text[pos] == "\n":
+            pos += 1  # bare `KEY`: compose takes it from the outer environment; nothing here
+            continue
         pos += 1
         while pos < end and text[pos] in _BLANK:
             pos += 1

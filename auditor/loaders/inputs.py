@@ -10,6 +10,7 @@ from typing import Callable, TypeVar
 from ..discovery import Discovered, is_env_template
 from ..model import Inputs, LoadProblem, Loc
 from ..reader import Reader
+from .suppressions import find_suppressions
 
 T = TypeVar("T")
 
@@ -68,12 +69,18 @@ def load_inputs(reader: Reader, found: Discovered, *, env_files: tuple[str, ...]
         if doc is not None:
             docs.append(doc)
 
+    suppressions = []
+    for f in found.files:
+        text, _ = reader.read(f.path)
+        if text is not None:
+            suppressions.extend(find_suppressions(f.path, text))
+
     # One problem per place and message: includes shared by several entries report once.
     unique = sorted(set(problems), key=lambda p: (p.loc.path, p.loc.line, p.loc.column, p.rule, p.message))
     return Inputs(
         root=str(reader.root), files=tuple(found.files), env_files=tuple(envs),
         projects=tuple(projects), nginx=tuple(nginx), sg_rules=tuple(rules), docs=tuple(docs),
-        problems=tuple(unique),
+        suppressions=tuple(suppressions), problems=tuple(unique),
     )
 
 

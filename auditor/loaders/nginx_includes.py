@@ -191,6 +191,8 @@ def expand(entry: str, tree: list[Stmt], parsed: Callable[[str], Optional[list[S
     stack: list[tuple[Sequence[Stmt], int, list[Stmt], tuple[str, ...]]] = [(tree, 0, out, (entry,))]
     while stack:
         stmts, i, dst, chain = stack.pop()
+        if i == 0 and chain[-1] not in result.files:  # in reading order, not push order
+            result.files.append(chain[-1])
         if i >= len(stmts):
             continue
         stack.append((stmts, i + 1, dst, chain))
@@ -204,11 +206,8 @@ def expand(entry: str, tree: list[Stmt], parsed: Callable[[str], Optional[list[S
             included = _included(s, resolver, chain, max_depth, result)
             for path in reversed(included):  # the stack pops the first match first
                 sub = parsed(path)
-                if sub is None:
-                    continue
-                if path not in result.files:
-                    result.files.append(path)
-                stack.append((sub, 0, dst, chain + (path,)))
+                if sub is not None:
+                    stack.append((sub, 0, dst, chain + (path,)))
             continue
         if s.block is None:
             dst.append(s)

@@ -34,7 +34,7 @@ def protocol_name(raw: object) -> Optional[str]:
     text = raw.strip().lower()
     if text in _PROTOCOL_NAMES:
         return _PROTOCOL_NAMES[text]
-    if re.fullmatch(r"-1|\d{1,3}", text):
+    if text == "-1" or (text.isascii() and text.isdigit() and len(text) <= 3 and int(text) <= 255):
         return _PROTOCOL_NUMBERS.get(str(int(text)), str(int(text)))
     return None
 
@@ -49,7 +49,7 @@ def port_number(raw: object) -> tuple[Optional[int], bool]:
         return (int(raw), True) if raw.is_integer() and abs(raw) < 1 << 31 else (None, False)
     if isinstance(raw, int):
         return (raw, True) if abs(raw) < 1 << 31 else (None, False)
-    if isinstance(raw, str) and re.fullmatch(r"\s*-?\d{1,10}\s*", raw):
+    if isinstance(raw, str) and re.fullmatch(r"\s*-?[0-9]{1,10}\s*", raw):
         return int(raw), True
     return None, False
 

@@ -191,7 +191,8 @@ def _objects(doc: JsonDoc, obj: PosDict, key: str, problems: Problems, what: str
         if isinstance(item, PosDict):
             yield i, item
         else:
-            problems.append(problem(f"{key}[{i}] should be a {what} object, not {_kind(item)}", doc.item_loc(obj, key, i)))
+            article = "an" if what[0] in "aeiouI" else "a"
+            problems.append(problem(f"{key}[{i}] should be {article} {what} object, not {_kind(item)}", doc.item_loc(obj, key, i)))
 
 
 def _kind(value: Any) -> str:

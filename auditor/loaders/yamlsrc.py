@@ -365,11 +365,12 @@ class _Builder:
                 return
             parent.key, parent.key_meta, parent.skip = value, (line, col), False
             return
-        key, (kline, kcol) = parent.key, parent.key_meta
+        key = parent.key
         parent.key = _NO_KEY
         if parent.skip:
             parent.skip = False
             return
+        kline, kcol = parent.key_meta
         if key is _MERGE_KEY:
             parent.merges.append((value, line, col))
             return

@@ -1,0 +1,157 @@
+"""Variable interpolation as docker compose (compose-go) performs it, as a pure function.
+
+`$$` is a literal `$`; `$VAR` and `${VAR}` are replaced (unset: "" and reported as missing);
+`${VAR:-d}` / `${VAR-d}` default when unset-or-empty / unset; `${VAR:+r}` / `${VAR+r}` replace
+when set-and-non-empty / set; `${VAR:?msg}` / `${VAR?msg}` fail when unset-or-empty / unset.
+
+compose-go quirks kept on purpose, since the aim is to see what compose sees:
+- the text after an operator is interpolated even when unused, so its errors and missing
+  variables count (`${SET-${UNSET:?x}}` fails);
+- `$` not followed by `$`, a name or `{` stays literal (`$1`, `cost $`);
+- `${` not followed by `NAME}` or `NAME<op>...}` on the same line is an error (`${}`, `${A`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+__all__ = ["Result", "interpolate", "NAME"]
+
+NAME = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*\Z")
+
+# The `.*` after an operator is greedy up to the last `}` of the line, as in compose-go; the
+# matching brace is then found by counting `${` openings and the remainder interpolated again.
+_PATTERN = re.compile(
+    r"\$(?:(?P<escaped>\$)|(?P<named>[_a-zA-Z][_a-zA-Z0-9]*)"
+    r"|\{(?:(?P<braced>[_a-zA-Z][_a-zA-Z0-9]*(?::?[-+?].*)?)\}|(?P<invalid>)))"
+)
+_OPERATOR = re.compile(r"([_a-zA-Z][_a-zA-Z0-9]*)(:?[-+?])?")
+_MAX_NESTING = 64
+
+
+@dataclass
+class Result:
+    value: str
+    missing: list[str] = field(default_factory=list)  # used without a default while unset
+    errors: list[str] = field(default_factory=list)  # compose would refuse the file
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Failed(Exception):
+    pass
+
+
+class _Run:
+    def __init__(self, env: Mapping[str, str], template: str):
+        self.env = env
+        self.template = template
+        self.missing: list[str] = []
+        self.errors: list[str] = []
+
+    def error(self, message: str) -> None:
+        if message not in self.errors:
+            self.errors.append(message)
+
+    def substitute(self, text: str, depth: int) -> str:
+        if "$" not in text:
+            return text
+        if depth > _MAX_NESTING:
+            self.error(f"interpolation nested more than {_MAX_NESTING} levels deep")
+            return ""
+        failed = False
+
+        def replace(match: "re.Match[str]") -> str:
+            nonlocal failed
+            try:
+                return self.one(match.group(0), depth)
+            except _Failed:
+                failed = True
+                return ""
+
+        result = _PATTERN.sub(replace, text)
+        if failed:
+            raise _Failed
+        return result
+
+    def one(self, matched: str, depth: int) -> str:
+        rest = ""
+        close = _closing_brace(matched)
+        if close >= 0:
+            matched, rest = matched[: close + 1], matched[close + 1:]
+        m = _PATTERN.match(matched)
+        if m is None or m.group("invalid") is not None:
+            self.error(f"invalid interpolation format in {self.template!r} (a literal $ is written $$)")
+            raise _Failed
+        if m.group("escaped"):
+            return "$"
+        name = m.group("named")
+        if name:
+            return self.lookup(name)
+        braced = m.group("braced") or ""
+        op = _OPERATOR.match(braced)
+        assert op is not None  # the pattern guarantees a name first
+        name, operator = op.group(1), op.group(2)
+        if not operator:
+            return self.lookup(name)
+        # the argument is interpolated before the operator is applied, as compose-go does
+        argument = self.substitute(braced[op.end():], depth + 1)
+        value = self.env.get(name)
+        if operator in (":?", "?"):
+            if value is None or (operator == ":?" and value == ""):
+                reason = f": {argument}" if argument else ""
+                self.error(f"required variable {name} is missing a value{reason}")
+                raise _Failed
+        elif operator == ":-":
+            value = argument if not value else value
+        elif operator == "-":
+            value = argument if value is None else value
+        elif operator == ":+":
+            value = argument if value else ""
+        elif operator == "+":
+            value = argument if value is not None else ""
+        return (value or "") + self.substitute(rest, depth + 1)
+
+    def lookup(self, name: str) -> str:
+        value = self.env.get(name)
+        if value is None:
+            if name not in self.missing:
+                self.missing.append(name)
+            return ""
+        return value
+
+
+def _closing_brace(text: str) -> int:
+    """Index of the `}` closing the first `${`, counting nested `${`; -1 when unbalanced."""
+    depth = 0
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        elif ch == "$" and text.startswith("${", i):
+            depth += 1
+            i += 1
+        i += 1
+    return -1
+
+
+def interpolate(text: str, env: Mapping[str, str]) -> Result:
+    """`text` with variables replaced from `env` (never the process environment).
+
+    On an error the value is "" for the failing part; `errors` says why.
+    """
+    run = _Run(env, text)
+    try:
+        value = run.substitute(text, 0)
+    except _Failed:
+        value = ""
+    except RecursionError:  # defensive: nesting is bounded above
+        run.error("interpolation nested too deeply")
+        value = ""
+    return Result(value=value, missing=run.missing, errors=run.errors)
