@@ -162,12 +162,20 @@ class Service(Frozen):
         return not self.profiles
 
 
+class MissingVar(Frozen):
+    """A variable interpolated in a compose file while unset and without default (compose: "")."""
+
+    name: str
+    loc: Loc  # the scalar that uses it
+
+
 class ComposeProject(Frozen):
     id: str  # stable: the directory plus the first file, relative to the root
     name: str
     directory: str  # relative to the root ("" for the root)
     files: tuple[str, ...]  # base first, then overrides in merge order
     env_sources: tuple[str, ...] = ()  # env files that fed interpolation
+    missing_vars: tuple[MissingVar, ...] = ()  # unset variables used without default, where used
     services: tuple[Service, ...] = ()
     networks: tuple[str, ...] = ()
     volumes: tuple[str, ...] = ()

@@ -1,8 +1,15 @@
-"""Masking of secret values: the one place every output goes through before showing a value."""
+"""Masking of secret values: the one place every output goes through before showing a value.
+
+What is a secret (key names, token formats, placeholders) is decided in
+`auditor.knowledge.secrets`; this module only hides it. When in doubt it masks: a masked
+setting costs some readability, a shown secret cannot be taken back.
+"""
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
+
+from .knowledge.secrets import find_tokens, is_placeholder, is_setting, key_kind
 
 
 def mask(value: str) -> str:
@@ -13,7 +20,8 @@ def mask(value: str) -> str:
     return f"{value[:keep]}****{value[-keep:]}"
 
 
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@")
+# The password runs to the last `@` of the authority: people do write `p@ss` unescaped.
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^/\s?#]+)@")
 
 
 def redact_url_passwords(text: str) -> str:
@@ -29,14 +37,51 @@ def url_password(url: str) -> str | None:
         return None
 
 
-_SECRETISH_ASSIGN = re.compile(
-    r"(?P<key>[\w.\-]*(?:pass|pwd|secret|token|api[_\-]?key|apikey|private|credential|auth)[\w.\-]*)"
-    r"(?P<sep>\s*[=:]\s*)(?P<q>[\"']?)(?P<val>[^\s\"'#]+)",
-    re.I,
+# A loose net for key names, on top of `key_kind`: redaction errs on the side of masking.
+_LOOSE_SECRET = re.compile(r"pass|pwd|secret|token|api[_\-]?key|apikey|private|credential|auth", re.I)
+# `KEY=value`, `KEY: value`, `"key": "value"`, `KEY => value`, and markdown table cells
+# `| **KEY** | value |`.
+_ASSIGNMENT = re.compile(
+    r"(?P<key>[A-Za-z_][\w.\-]*)(?P<close>[*`'\"]*)(?P<sep>\s*(?:=>|=|:|\|)\s*)(?P<open>[*`]*)"
+    r"(?:(?P<q>[\"'])(?P<qval>[^\"']*)(?P=q)|(?P<val>\$\{[^}\n]*\}|[^\s\"'`|]+))"
 )
 
 
+def _secret_assignment(key: str, value: str) -> bool:
+    if not value or is_placeholder(value):
+        return False
+    if key_kind(key) is not None:
+        return True
+    return bool(_LOOSE_SECRET.search(key)) and "://" not in value and not is_setting(value)
+
+
+def _mask_assignment(m: re.Match) -> str:
+    value = m["qval"] if m["q"] else m["val"]
+    if value is None or not _secret_assignment(m["key"], value):
+        return m[0]
+    shown = f"{m['q']}{mask(value)}{m['q']}" if m["q"] else mask(value)
+    return f"{m['key']}{m['close']}{m['sep']}{m['open']}{shown}"
+
+
+def redact_tokens(text: str) -> str:
+    """Mask every known token format (`ghp_...`, `AKIA...`, private key headers) in `text`."""
+    spans = sorted(find_tokens(text))
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end in spans:
+        if start < pos:
+            continue  # overlaps a span already masked
+        out.append(text[pos:start])
+        out.append(mask(text[start:end]))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def redact_line(line: str) -> str:
-    """A source line safe to show: URL passwords and values of secret-named keys masked."""
+    """A source line safe to show: URL passwords, known tokens and values of secret-named keys
+    masked."""
     line = redact_url_passwords(line)
-    return _SECRETISH_ASSIGN.sub(lambda m: f"{m['key']}{m['sep']}{m['q']}{mask(m['val'])}", line)
+    line = _ASSIGNMENT.sub(_mask_assignment, line)
+    return redact_tokens(line)

@@ -7,10 +7,14 @@ from typing import Iterable, Optional
 from ..model import Inputs, Loc, NginxConfig, NginxServer, Service
 from . import addresses as addr
 from .model import Exposure, Graph, Listener, ProxyLink, UrlRef, service_key
-from .routing import listens_on, match_location, servers_named, tls_on
-from .urls import find_urls
+from .routing import (default_server, is_catch_all, listens_on, route, select_server, servers_named,
+                      tls_on)
+from .urls import DEFAULT_PORTS, find_urls
 
 _HOST_GATEWAYS = {"host.docker.internal", "172.17.0.1", "host-gateway"}
+# The address a container reaches the host through (docker0): ports published on loopback only
+# are not reachable from there, ports published on all interfaces are.
+_GATEWAY_VIA = "172.17.0.1"
 
 
 def build_graph(inputs: Inputs, *, public_addresses: Iterable[str] = ()) -> Graph:
@@ -20,9 +24,9 @@ def build_graph(inputs: Inputs, *, public_addresses: Iterable[str] = ()) -> Grap
     by_port = _listeners_by_port(listeners)
     publics = tuple(sorted({a.lower() for a in public_addresses}))
     links = _proxy_links(inputs, services, names, by_port)
-    server_list = [s for c in inputs.nginx for s in c.servers]
     link_index = {(l.server, l.location): l for l in links if l.location is not None}
-    urls = _urls(inputs, services, names, by_port, server_list, link_index, publics)
+    instances = _instances(inputs, services)
+    urls = _urls(inputs, services, names, by_port, instances, link_index, publics)
     exposures = _exposures(inputs, listeners)
     return Graph.from_inputs(
         inputs, public_addresses=publics, listeners=tuple(listeners), proxy_links=tuple(links),
@@ -124,8 +128,9 @@ def _proxy_links(inputs: Inputs, services: dict[str, Service], names: dict[str, 
                     continue
                 if t.upstream and t.upstream in upstreams:
                     for us in upstreams[t.upstream].servers:
-                        links.append(_resolve(config, server, loc.path, us.host, us.port, "http",
-                                              us.loc, runner, own_ports, services, names, by_port))
+                        link = _resolve(config, server, loc.path, us.host, us.port, "http",
+                                        us.loc, runner, own_ports, services, names, by_port)
+                        links.append(link.model_copy(update={"upstream": t.upstream}))
                     continue
                 links.append(_resolve(config, server, loc.path, t.host, t.port, t.scheme, t.loc,
                                       runner, own_ports, services, names, by_port))
@@ -145,13 +150,15 @@ def _resolve(config: NginxConfig, server: NginxServer, location: Optional[str], 
     on_host = runner is None or config.runs_in_host_network
     if on_host or host in _HOST_GATEWAYS:
         if addr.is_loopback(host) or host in _HOST_GATEWAYS or host in ("0.0.0.0", "::"):
-            via = "127.0.0.1" if host in _HOST_GATEWAYS or host == "localhost" else host
+            if on_host:
+                via = "127.0.0.1" if host in _HOST_GATEWAYS or host in ("localhost", "0.0.0.0") else host
+                via = "::1" if via == "::" else via
+            else:
+                via = _GATEWAY_VIA
             l = host_listener(by_port, via, port)
             if l is None:
-                bound = sorted({x.address or "*" for x in by_port.get(port, ()) if x.kind == "compose"})
-                why = (f"port {port} is published only on {', '.join(bound)}, not on {via}" if bound
-                       else f"nothing on the host listens on {via}:{port}")
-                return ProxyLink(**base, kind="unresolved", reason=why)
+                return ProxyLink(**base, kind="unresolved",
+                                 reason=_nothing_listens(by_port, services, via, port, on_host))
             if l.kind == "nginx":
                 return ProxyLink(**base, kind="nginx")
             return ProxyLink(**base, kind="service", service=l.service, container_port=l.target_for(port))
@@ -171,8 +178,7 @@ def _resolve(config: NginxConfig, server: NginxServer, location: Optional[str], 
         if "." in host or addr.is_ip(host):
             return ProxyLink(**base, kind="external")
         return ProxyLink(**base, kind="unresolved", reason=f"no compose service is named '{host}'")
-    runner_nets = _networks(runner)
-    reachable = [s for s in candidates if _networks(s) & runner_nets]
+    reachable = [s for s in candidates if _shares_network(s, runner)]
     if not reachable:
         return ProxyLink(**base, kind="unresolved",
                          reason=f"service '{host}' shares no network with '{runner.name}'")
@@ -186,74 +192,177 @@ def _resolve(config: NginxConfig, server: NginxServer, location: Optional[str], 
     return ProxyLink(**base, kind="service", service=key, container_port=port)
 
 
+def _shares_network(a: Service, b: Service) -> bool:
+    if _networks(a) & _networks(b):
+        return True
+    # Networks of two projects can only be shared when declared external under one name; the
+    # model does not say which are, so a same non-default name across projects counts.
+    if a.project != b.project:
+        names_a = {n.name for n in a.networks} - {"default"}
+        return bool(names_a & {n.name for n in b.networks})
+    return False
+
+
+def _nothing_listens(by_port: dict[int, list[Listener]], services: dict[str, Service], via: str,
+                     port: int, on_host: bool) -> str:
+    """Why host:port reaches nothing, with what comes closest (other binds, profiles, the
+    service whose container port it is) so the fix is obvious."""
+    where = f"{via}:{port}" if on_host else f"port {port} of the host (through {via})"
+    compose = [l for l in by_port.get(port, ()) if l.kind == "compose" and l.protocol == "tcp"]
+    active = [l for l in compose if l.active]
+    if active:
+        bound = sorted({l.address or "*" for l in active})
+        return f"port {port} is published only on {', '.join(bound)}, which {where} does not reach"
+    if compose:
+        s = services.get(compose[0].service or "")
+        profiles = "', '".join(s.profiles) if s else ""
+        return (f"port {port} is published only by '{s.name if s else compose[0].service}', "
+                f"which runs only under profile '{profiles}'")
+    why = f"nothing on the host listens on {via}:{port}" if on_host else f"nothing listens on {where}"
+    hints = []
+    for s in services.values():
+        for m in s.ports:
+            lo, hi = m.target_range
+            if lo <= port <= hi and m.published_range is not None:
+                hints.append(f"service '{s.name}' uses container port {port}, published on host port "
+                             f"{m.published + (port - lo)}")
+    return f"{why} ({'; '.join(sorted(set(hints))[:3])})" if hints else why
+
+
 # ---------------------------------------------------------------- urls
 
 
+class _Instance:
+    """One running nginx: every host configuration together (all sites are loaded into the one
+    host nginx), or the configurations mounted into one compose service."""
+
+    def __init__(self, runner: Optional[Service]):
+        self.runner = runner
+        self.servers: list[NginxServer] = []
+
+    def container_port(self, host_port: int) -> Optional[int]:
+        """The port nginx listens on for a connection to `host_port` of the host."""
+        if self.runner is None:
+            return host_port
+        for m in self.runner.ports:
+            rng = m.published_range
+            if rng and rng[0] <= host_port <= rng[1]:
+                return m.target + (host_port - rng[0])
+        return None
+
+    @property
+    def label(self) -> str:
+        return "the host nginx" if self.runner is None else f"nginx service '{self.runner.name}'"
+
+
+def _instances(inputs: Inputs, services: dict[str, Service]) -> list[_Instance]:
+    by_key: dict[str, _Instance] = {}
+    for config in inputs.nginx:
+        on_host = config.runs_in is None or config.runs_in_host_network
+        key = "" if on_host else config.runs_in
+        runner = None if on_host else services.get(config.runs_in or "")
+        inst = by_key.setdefault(key, _Instance(runner))
+        seen = {s.id for s in inst.servers}
+        inst.servers.extend(s for s in config.servers if s.id not in seen)
+    return [by_key[k] for k in sorted(by_key)]
+
+
 def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Service]],
-          by_port: dict[int, list[Listener]], servers: list[NginxServer],
+          by_port: dict[int, list[Listener]], instances: list[_Instance],
           link_index: dict[tuple[str, Optional[str]], ProxyLink], publics: tuple[str, ...]) -> list[UrlRef]:
     out: list[UrlRef] = []
-    served_names = {n.lower() for s in servers for n in s.server_names if not n.startswith("~")}
+    proxies = {service_key(i.runner) for i in instances if i.runner is not None}
+    env_values: dict[str, set[str]] = defaultdict(set)  # env file -> values holding URLs
 
-    def add(source, file, key, service, value, value_loc: Loc) -> None:
-        for parts in find_urls(value):
+    def add(source, file, key, service, value, value_loc: Loc, **extra) -> None:
+        found = list(find_urls(value))
+        for parts in found:
             loc = value_loc
             if value_loc.line and parts.start:
                 loc = Loc(path=value_loc.path, line=value_loc.line, column=value_loc.column + parts.start)
             ref = dict(source=source, key=key, file=file, service=service, url=parts.masked,
                        scheme=parts.scheme, host=parts.host, port=parts.port, path=parts.path,
-                       username=parts.username, has_password=parts.password is not None, loc=loc)
-            ref.update(_route(parts, servers, link_index, served_names))
-            ref.update(_target(parts, ref, services, names, by_port, publics))
+                       username=parts.username, has_password=parts.password is not None, loc=loc,
+                       in_list=len(found) > 1, **extra)
+            ref.update(_route(parts, instances, link_index))
+            ref.update(_target(parts, ref, names, by_port, publics, proxies))
             out.append(UrlRef(**ref))
 
     for env in inputs.env_files:
         for v in env.vars:
-            add("env", env.path, v.key, None, v.value, v.value_loc)
+            add("env", env.path, v.key, None, v.value, v.value_loc, template=env.template)
+            if not env.template:
+                env_values[env.path].add(v.value)
+    projects = {p.id: p for p in inputs.projects}
     for key, s in services.items():
+        project = projects.get(s.project)
+        fed = set().union(*(env_values.get(f, set()) for f in (project.env_sources if project else ())))
         for e in s.environment:
             if e.value:
-                add("compose", e.loc.path, e.key, key, e.value, e.loc)
+                add("compose", e.loc.path, e.key, key, e.value, e.loc, from_env_file=e.value in fed)
     for doc in inputs.docs:
         for m in doc.mentions:
             add("docs", doc.path, m.key, None, m.text, m.loc)
     return out
 
 
-def _route(parts, servers: list[NginxServer], link_index, served_names: set[str]) -> dict:
-    if parts.host not in served_names and not servers_named(servers, parts.host):
+def _route(parts, instances: list[_Instance], link_index) -> dict:
+    """Which server and location of this repo's nginx a URL reaches, or why none does.
+
+    `routed` stays None when the host is not served here, the scheme is not HTTP, or the URL
+    names an explicit port no nginx listens on (it then goes to something else on that host).
+    """
+    named = [i for i in instances if servers_named(i.servers, parts.host)]
+    if not named:
         return {}
-    if parts.scheme not in ("http", "https", "ws", "wss"):
+    if parts.scheme not in ("http", "https", "ws", "wss") or parts.port is None:
         return {"served_here": True}
-    named = servers_named(servers, parts.host)
-    on_port = [s for s in named if listens_on(s, parts.port or 0)]
-    result: dict = {"served_here": True, "routed": False}
-    if not on_port:
-        ports = sorted({l.port for s in named for l in s.listens})
-        result["unrouted_reason"] = (f"no server for {parts.host} listens on port {parts.port} "
-                                     f"(its servers listen on {', '.join(map(str, ports))})")
-        return result
-    secure = parts.scheme in ("https", "wss")
-    if secure and not any(tls_on(s, parts.port or 0) for s in on_port):
-        result["unrouted_reason"] = f"the server for {parts.host}:{parts.port} has no TLS, but the URL is {parts.scheme}://"
-        return result
-    for server in on_port:
+    default_port = parts.port == DEFAULT_PORTS.get(parts.scheme)
+    reasons: list[str] = []
+    answered = False
+    for inst in named:
+        port = inst.container_port(parts.port)
+        if port is None:
+            reasons.append(f"{inst.label} serves {parts.host} but does not publish port {parts.port}")
+            continue
+        if not any(listens_on(s, port) for s in inst.servers):
+            ports = sorted({l.port for s in servers_named(inst.servers, parts.host) for l in s.listens if l.port})
+            reasons.append(f"no server for {parts.host} listens on port {parts.port} "
+                           f"(its servers listen on {', '.join(map(str, ports))})")
+            continue
+        answered = True
+        server = select_server(inst.servers, parts.host, port)
+        if server is None:
+            fallback = default_server(inst.servers, port)
+            if fallback is not None and is_catch_all(fallback):
+                server = fallback
+            else:
+                ports = sorted({l.port for s in servers_named(inst.servers, parts.host) for l in s.listens if l.port})
+                reasons.append(f"no server for {parts.host} listens on port {parts.port} "
+                               f"(its servers listen on {', '.join(map(str, ports))})")
+                continue
+        if parts.scheme in ("https", "wss") and not tls_on(server, port):
+            reasons.append(f"the server for {parts.host}:{parts.port} has no TLS, but the URL is "
+                           f"{parts.scheme}://")
+            continue
         if server.returns:
-            result.update(routed=True, route_server=server.id)
-            return result
-        loc = match_location(server.locations, parts.path)
-        if loc is not None:
-            result.update(routed=True, route_server=server.id, route_location=loc.path)
-            link = link_index.get((server.id, loc.path))
-            if link is not None and link.service:
-                result.update(target_service=link.service, target_port=link.container_port)
-            return result
-    result["unrouted_reason"] = f"no location of the server for {parts.host}:{parts.port} matches {parts.path}"
-    return result
+            return {"served_here": True, "routed": True, "route_server": server.id}
+        loc = route(server.locations, parts.path)
+        if loc is None:
+            reasons.append(f"no location of the server for {parts.host}:{parts.port} matches {parts.path}")
+            continue
+        result = {"served_here": True, "routed": True, "route_server": server.id, "route_location": loc.path}
+        link = link_index.get((server.id, loc.path))
+        if link is not None and link.service:
+            result.update(target_service=link.service, target_port=link.container_port)
+        return result
+    if not answered and not default_port:
+        return {"served_here": True}
+    return {"served_here": True, "routed": False, "unrouted_reason": reasons[0] if reasons else ""}
 
 
-def _target(parts, ref: dict, services, names, by_port, publics) -> dict:
-    if ref.get("target_service"):
+def _target(parts, ref: dict, names, by_port, publics, proxies: set[str]) -> dict:
+    if ref.get("target_service") or ref.get("routed"):
         return {}
     host = parts.host
     if host in names and parts.port is not None:
@@ -261,10 +370,16 @@ def _target(parts, ref: dict, services, names, by_port, publics) -> dict:
         return {"target_service": service_key(s), "target_port": parts.port}
     public = addr.is_public_ip(host) or host in publics
     if public and parts.port is not None:
+        via = host if addr.is_ip(host) else None
         for l in by_port.get(parts.port, ()):
-            if l.kind == "compose" and l.active and addr.is_public_bind(l.address):
-                return {"target_service": l.service, "target_port": l.target_for(parts.port),
-                        "via_public_address": True}
+            if l.kind != "compose" or not l.active or not addr.is_public_bind(l.address):
+                continue
+            if via is not None and not addr.is_wildcard(l.address) and l.address != via:
+                continue
+            if l.service in proxies:
+                continue  # the reverse proxy is the public entry by design
+            return {"target_service": l.service, "target_port": l.target_for(parts.port),
+                    "via_public_address": True}
     return {}
 
 

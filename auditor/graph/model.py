@@ -55,6 +55,7 @@ class ProxyLink(Frozen):
     service: Optional[str] = None  # service key when it reaches a compose service
     container_port: Optional[int] = None
     reason: str = ""  # why unresolved
+    upstream: Optional[str] = None  # the upstream block this server line belongs to
     loc: Loc
 
 

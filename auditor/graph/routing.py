@@ -91,6 +91,11 @@ def match_location(locations: Iterable[NginxLocation], path: str) -> Optional[Ng
         if loc.modifier in ("", "^~") and path.startswith(loc.path):
             if best is None or len(loc.path) > len(best.path):
                 best = loc
+    # `/api` with only `location /api/ { proxy_pass ...; }`: nginx answers a 301 to `/api/`.
+    redirect = next((l for l in top if l.modifier in ("", "^~") and l.path == path + "/"
+                     and l.proxy_pass is not None), None)
+    if redirect is not None:
+        return redirect
     if best is not None and best.modifier == "^~":
         return best
     for loc in top:

@@ -293,13 +293,15 @@ _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 def inline_text(text: str) -> str:
     """Plain text of inline markdown: code spans, links, emphasis and escapes resolved."""
-    spans: list[str] = []
+    held: list[str] = []
 
-    def hold(m: re.Match) -> str:
-        spans.append(m[2].strip() or m[2])
-        return f"\ue000{len(spans) - 1}\ue001"  # code is literal: kept out of the rewrites
+    def hold(literal: str) -> str:  # code and escaped characters stay out of the rewrites
+        held.append(literal)
+        return f"\ue000{len(held) - 1}\ue001"
 
-    text = _CODE_SPAN.sub(hold, text.replace("\ue000", "").replace("\ue001", ""))
+    text = text.replace("\ue000", "").replace("\ue001", "")
+    text = _CODE_SPAN.sub(lambda m: hold(m[2].strip() or m[2]), text)
+    text = _ESCAPED.sub(lambda m: hold(m[1]), text)
     text = _BR.sub(" ", text)
     for pattern, repl in _LINKS:
         text = pattern.sub(repl, text)
@@ -309,8 +311,7 @@ def inline_text(text: str) -> str:
             text = pattern.sub(r"\1", text)
         if text == before:
             break
-    text = _ESCAPED.sub(r"\1", text)
-    text = re.sub("\ue000(\\d+)\ue001", lambda m: spans[int(m[1])], text)
+    text = re.sub("\ue000(\\d+)\ue001", lambda m: held[int(m[1])], text)
     return " ".join(text.split())
 
 

@@ -30,8 +30,8 @@ from .interpolate import interpolate
 
 # compose-go's isSpace: blanks that never end a line.
 _BLANK = "\t\v\f\r \x85\xa0"
-_EXPORT = re.compile(r"export[\t\n\f\r ]+")  # Go's \s: ASCII only
-_KEY_CHAR = re.compile(r"[A-Za-z0-9_.\-\[\]]")
+_EXPORT = re.compile(r"export[\t\v\f\r ]+")  # the line break stays (checked against compose)
+_KEY_PUNCTUATION = "_.-[]"  # besides letters and digits, any script
 _QUOTED = {
     '"': re.compile(r'"((?:\\[\s\S]|[^\\"])*)"'),
     "'": re.compile(r"'((?:\\[\s\S]|[^\\'])*)'"),
@@ -110,13 +110,18 @@ def _statements(text: str, pos: int, end: int, lookup: Mapping[str, str], loc):
         export = _EXPORT.match(text, pos, end)
         if export:
             pos = export.end()
+            if pos >= len(text):
+                raise _Bad("line cannot be parsed as KEY=value: nothing after 'export'", statement)
         while pos < end and text[pos] in _BLANK:
             pos += 1
         key_start = pos
         while pos < end and text[pos] not in "=:\n":
-            if text[pos] not in _BLANK and not _KEY_CHAR.match(text[pos]):
+            ch = text[pos]
+            if ch not in _BLANK and ch not in _KEY_PUNCTUATION and not ch.isalnum():
                 raise _Bad("line cannot be parsed as KEY=value: unexpected character in the variable name", statement)
             pos += 1
+        if pos >= len(text):
+            return  # a bare word ending the file: compose reads no name there, and no error
         key = text[key_start:pos].rstrip()
         if " " in key:
             raise _Bad("line cannot be parsed as KEY=value: the variable name contains a space", statement)
@@ -153,10 +158,11 @@ def _unescape(match: re.Match) -> str:
     if seq[1] != "0":
         return _SIMPLE_ESCAPES[seq[1]]
     digits = seq[2:]
-    # `\0ooo` is Go's `\ooo`: exactly three octal digits, at most 0o377; anything else stays.
+    # `\0ooo` is Go's `\ooo`: three octal digits, at most 0o377. compose rewrites `\0` to `\`
+    # before trying, and keeps the rewritten text when it fails (`\0` -> `\`, `\012` -> `\12`).
     if len(digits) == 3 and all(d in "01234567" for d in digits) and int(digits, 8) <= 0o377:
         return chr(int(digits, 8))
-    return seq
+    return "\\" + digits
 
 
 def _expand(value: str, lookup: Mapping[str, str], statement: int) -> str:

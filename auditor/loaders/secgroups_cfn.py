@@ -16,7 +16,7 @@ import yaml
 from ..model import LoadProblem, Loc
 from ..reader import Limits, Reader
 from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name
-from .secgroups_json import JsonDoc, PosDict, parse_json
+from .secgroups_json import PosDict, parse_json
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)")
@@ -152,6 +152,8 @@ def _scalar(ev: Any) -> Any:
         return None
     if value in ("true", "True", "TRUE", "false", "False", "FALSE"):
         return value.lower() == "true"
+    if len(value) > 40:  # no port or protocol number; and int() refuses very long digit strings
+        return value
     if _INT.fullmatch(value):
         return int(value.replace("_", ""))
     if _FLOAT.fullmatch(value):

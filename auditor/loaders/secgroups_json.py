@@ -103,6 +103,8 @@ def parse_json(path: str, text: str, limits: Limits = Limits()) -> tuple[Optiona
         value = json.loads(text, object_pairs_hook=hook)
     except json.JSONDecodeError as exc:
         return None, problem(f"invalid JSON: {exc.msg}", Loc(path=path, line=exc.lineno, column=exc.colno))
+    except ValueError as exc:  # e.g. an integer over Python's digit limit
+        return None, problem(f"invalid JSON: {exc}", Loc(path=path))
     except RecursionError:
         return None, problem("nested too deeply; not loaded", Loc(path=path))
     return JsonDoc(path, text, value, lines), None

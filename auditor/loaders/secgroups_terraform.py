@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Optional
+from typing import Any, Optional
 
-from ..model import LoadProblem, Loc
+from ..model import Loc
 from ..reader import Lines, Reader
 from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name
 
@@ -21,29 +21,41 @@ _MAX_PROBLEMS = 20  # syntax problems reported per file; hostile input could mak
 # ---------------------------------------------------------------- tokens
 
 
-class Tok(NamedTuple):
-    kind: str  # "nl", "ident", "num", "str", "op"
-    text: str  # name, operator, number; for "str" the decoded value, or the raw content of a template
-    start: int
-    end: int
-    literal: bool = True  # "str": no ${...} / %{...} in it
+class Tokens:
+    """Tokens as parallel lists (no object per token: a large file makes hundreds of thousands)."""
+
+    def __init__(self) -> None:
+        self.kind: list[str] = []  # "nl", "ident", "num", "str", "op"
+        self.text: list[str] = []  # name, operator, number; "str": the value, or a template's source
+        self.start: list[int] = []
+        self.end: list[int] = []
+        self.templates: set[int] = set()  # "str" tokens holding ${...} / %{...}, or unterminated
+
+    def add(self, kind: str, text: str, start: int, end: int, literal: bool = True) -> None:
+        if not literal:
+            self.templates.add(len(self.kind))
+        self.kind.append(kind)
+        self.text.append(text)
+        self.start.append(start)
+        self.end.append(end)
 
 
+# Ordered by frequency; each alternative takes at least one character, so scanning always moves on.
+# "str" takes simple strings whole; a string with ${...}, %{...} or no end is "tstr", scanned apart.
 _TOKEN = re.compile(
     r"""[ \t\f\v\r]*(?:
       (?P<nl>\n)
-    | (?P<comment>(?:\#|//)[^\n]*)
-    | (?P<bcomment>/\*)
-    | (?P<heredoc><<(?P<indent>-?)(?P<tag>[^\W\d][\w-]*)[ \t\r]*\n)
-    | (?P<str>")
-    | (?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
     | (?P<ident>[^\W\d][\w-]*)
+    | (?P<str>"(?:[^"\\\n$%]|\\[^\n]|\$(?!\{)|%(?!\{))*")
+    | (?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+    | (?P<comment>(?:\#|//)[^\n]*)
+    | (?P<bcomment>/\*(?:.*?\*/)?)
+    | (?P<heredoc><<(?P<indent>-?)(?P<tag>[^\W\d][\w-]*)[ \t\r]*\n)
+    | (?P<tstr>")
     | (?P<op>==|!=|<=|>=|&&|\|\||=>|\.\.\.|.)
-    | (?P<end>\Z)
     )""",
     re.X | re.S,
 )
-_STR_FAST = re.compile(r'"((?:[^"\\\n$%]|\\[^\n]|\$(?!\{)|%(?!\{))*)"')
 _IN_STR = re.compile(r'[^"\\\n$%]+')
 _IN_TEMPLATE = re.compile(r'[^"{}]+')
 _ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))|\$\$\{|%%\{', re.S)
@@ -61,7 +73,7 @@ def _unescape(raw: str) -> str:
             return chr(int(code, 16)) if int(code, 16) <= 0x10FFFF else "\ufffd"
         return _SIMPLE_ESCAPES.get(m.group(3), whole)
 
-    return _ESCAPE.sub(one, raw) if ("\\" in raw or "{" in raw) else raw
+    return _ESCAPE.sub(one, raw)
 
 
 def _scan_template(text: str, pos: int) -> tuple[int, bool]:
@@ -115,48 +127,50 @@ def _scan_template(text: str, pos: int) -> tuple[int, bool]:
     return n, False
 
 
-def tokenize(text: str) -> tuple[list[Tok], list[tuple[str, int]]]:
+def tokenize(text: str) -> tuple[Tokens, list[tuple[str, int]]]:
     """Tokens (comments dropped, newlines kept: they end attributes) and (message, offset) issues."""
-    toks: list[Tok] = []
+    toks = Tokens()
     issues: list[tuple[str, int]] = []
-    append = toks.append
-    match = _TOKEN.match
+    kinds, texts, starts, ends = toks.kind.append, toks.text.append, toks.start.append, toks.end.append
     pos, n = 0, len(text)
     while pos < n:
-        m = match(text, pos)
-        kind = m.lastgroup  # type: ignore[union-attr]
-        start, end = m.start(kind), m.end()  # type: ignore[union-attr,arg-type]
-        if kind == "nl" or kind == "ident" or kind == "num" or kind == "op":
-            append(Tok(kind, m.group(kind), start, end))  # type: ignore[union-attr,arg-type]
-        elif kind == "str":
-            fast = _STR_FAST.match(text, start)
-            if fast:
-                end = fast.end()
-                append(Tok("str", _unescape(fast.group(1)), start, end))
-            else:
-                end, closed = _scan_template(text, start)
+        resume = n
+        for m in _TOKEN.finditer(text, pos):
+            kind = m.lastgroup
+            if kind == "nl" or kind == "ident" or kind == "op" or kind == "num":
+                kinds(kind)
+                texts(m.group(kind))
+                starts(m.start(kind))
+                ends(m.end())
+            elif kind == "str":
+                body = m.group(kind)[1:-1]
+                toks.add("str", _unescape(body) if "\\" in body or "{" in body else body, m.start(kind), m.end())
+            elif kind == "bcomment":
+                start, body = m.start(kind), m.group(kind)
+                if len(body) < 4 or not body.endswith("*/"):
+                    issues.append(("unterminated /* comment", start))
+                    break
+                if "\n" in body:  # a comment spanning lines separates like a newline
+                    toks.add("nl", "\n", start, m.end())
+            elif kind == "tstr":
+                start = m.start(kind)
+                resume, closed = _scan_template(text, start)
                 if not closed:
                     issues.append(("unterminated string", start))
-                body = text[start + 1 : end - 1 if closed else end]
+                body = text[start + 1 : resume - 1 if closed else resume]
                 literal = closed and not _INTERPOLATION.search(body)
-                append(Tok("str", _unescape(body) if literal else body, start, end, literal))
-        elif kind == "heredoc":
-            end = _heredoc(text, m, toks, issues)  # type: ignore[arg-type]
-        elif kind == "bcomment":
-            close = text.find("*/", end)
-            if close < 0:
-                issues.append(("unterminated /* comment", start))
-                close = n
-            if "\n" in text[start:close]:  # a comment spanning lines separates like a newline
-                append(Tok("nl", "\n", start, close))
-            end = close + 2
-        elif kind == "end":
+                toks.add("str", _unescape(body) if literal else body, start, resume, literal)
+                break  # the scan resumes past the string
+            elif kind == "heredoc":
+                resume = _heredoc(text, m, toks, issues)
+                break
+        else:
             break
-        pos = end
+        pos = resume
     return toks, issues
 
 
-def _heredoc(text: str, m: re.Match[str], toks: list[Tok], issues: list[tuple[str, int]]) -> int:
+def _heredoc(text: str, m: re.Match[str], toks: Tokens, issues: list[tuple[str, int]]) -> int:
     body_start = m.end()
     closing = re.compile(r"^[ \t]*" + re.escape(m.group("tag")) + r"[ \t\r]*$", re.M).search(text, body_start)
     if closing is None:
@@ -171,21 +185,21 @@ def _heredoc(text: str, m: re.Match[str], toks: list[Tok], issues: list[tuple[st
         body = "\n".join(l[cut:] for l in body_lines)
     literal = not _INTERPOLATION.search(body)
     body = body[:-1] if body.endswith("\n") else body
-    toks.append(Tok("str", body.replace("$${", "${").replace("%%{", "%{") if literal else body, m.start("heredoc"), end, literal))
+    toks.add("str", body.replace("$${", "${").replace("%%{", "%{") if literal else body, m.start("heredoc"), end, literal)
     return end
 
 
 # ---------------------------------------------------------------- structure
 
 
-@dataclass
+@dataclass(slots=True)
 class Expr:
     kind: str  # "str", "num", "bool", "null", "list", "object", "raw"
     value: Any  # str | int | float | bool | None | list[Expr] | dict[str, Expr] | expression text
     start: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     type: str
     labels: list[str]
@@ -202,62 +216,67 @@ class _Parser:
     def __init__(self, text: str):
         self.text = text
         self.toks, self.issues = tokenize(text)
+        self.kind, self.tok = self.toks.kind, self.toks.text
         self.match = self._match_brackets()
 
     def _match_brackets(self) -> list[int]:
         """Index of each opener's closer (-1: unclosed), so skipping a value is one jump."""
-        match = [-1] * len(self.toks)
+        kind, tok = self.kind, self.tok
+        match = [-1] * len(kind)
         stack: list[int] = []
-        for j, t in enumerate(self.toks):
-            if t.kind != "op":
+        for j, k in enumerate(kind):
+            if k != "op":
                 continue
-            if t.text in _OPEN:
+            if tok[j] in _OPEN:
                 stack.append(j)
-            elif t.text in _CLOSE and stack:
+            elif tok[j] in _CLOSE and stack:
                 opener = stack.pop()
                 match[opener] = j
-                if _OPEN[self.toks[opener].text] != t.text:
-                    self.issues.append((f"{self.toks[opener].text!r} closed by {t.text!r}", t.start))
+                if _OPEN[tok[opener]] != tok[j]:
+                    self.issues.append((f"{tok[opener]!r} closed by {tok[j]!r}", self.toks.start[j]))
         return match
 
+    def _is(self, j: int, op: str) -> bool:
+        return self.kind[j] == "op" and self.tok[j] == op
+
     def parse(self) -> Block:
-        toks, n = self.toks, len(self.toks)
+        kind, tok, start, n = self.kind, self.tok, self.toks.start, len(self.kind)
         root = Block("", [], 0)
         stack = [root]
         i = 0
         while i < n:
-            t = toks[i]
-            if t.kind == "nl":
+            k = kind[i]
+            if k == "nl":
                 i += 1
                 continue
-            if t.kind == "ident" and i + 1 < n and toks[i + 1].kind == "op" and toks[i + 1].text == "=":
+            if k == "ident" and i + 1 < n and self._is(i + 1, "="):
                 end = self._value_end(i + 2)
-                stack[-1].attrs[t.text] = self.expr(i + 2, end)
+                stack[-1].attrs[tok[i]] = self.expr(i + 2, end)
                 i = end
                 continue
-            if t.kind == "ident":
+            if k == "ident":
                 j = i + 1
-                while j < n and toks[j].kind in ("str", "ident"):
+                while j < n and kind[j] in ("str", "ident"):
                     j += 1
-                if j < n and toks[j].kind == "op" and toks[j].text == "{":
-                    block = Block(t.text, [x.text for x in toks[i + 1 : j]], t.start)
+                if j < n and self._is(j, "{"):
+                    block = Block(tok[i], tok[i + 1 : j], start[i])
                     stack[-1].blocks.append(block)
                     stack.append(block)
                     i = j + 1
                 else:  # not a block header: skip the whole run, so a line of names stays linear
-                    self.issues.append((f"unexpected {t.text!r}", t.start))
+                    self.issues.append((f"unexpected {tok[i]!r}", start[i]))
                     i = j
                 continue
-            if t.kind == "op" and t.text == "}":
+            if self._is(i, "}"):
                 if len(stack) > 1:
                     stack.pop()
                 else:
-                    self.issues.append(("unexpected '}'", t.start))
-            elif t.kind == "op" and t.text == "{":  # keep braces balanced inside garbage
-                self.issues.append(("unexpected '{'", t.start))
-                stack.append(Block("", [], t.start))
+                    self.issues.append(("unexpected '}'", start[i]))
+            elif self._is(i, "{"):  # keep braces balanced inside garbage
+                self.issues.append(("unexpected '{'", start[i]))
+                stack.append(Block("", [], start[i]))
             else:
-                self.issues.append((f"unexpected {t.text!r}" if t.kind != "str" else "unexpected string", t.start))
+                self.issues.append((f"unexpected {tok[i]!r}" if k != "str" else "unexpected string", start[i]))
             i += 1
         if len(stack) > 1:
             self.issues.append((f"block {stack[1].type or '{'} is never closed", stack[1].start))
@@ -265,20 +284,20 @@ class _Parser:
 
     def _value_end(self, j: int) -> int:
         """Index just past an attribute's value: the newline, or a closer of the enclosing block."""
-        toks, n = self.toks, len(self.toks)
+        kind, tok, n = self.kind, self.tok, len(self.kind)
         while j < n:
-            t = toks[j]
-            if t.kind == "nl":
+            k = kind[j]
+            if k == "nl":
                 break
-            if t.kind == "op":
-                if t.text in _OPEN:
+            if k == "op":
+                if tok[j] in _OPEN:
                     if self.match[j] < 0:
-                        self.issues.append((f"{t.text!r} is never closed", t.start))
-                        while j < n and toks[j].kind != "nl":  # recover at the end of the line
+                        self.issues.append((f"{tok[j]!r} is never closed", self.toks.start[j]))
+                        while j < n and kind[j] != "nl":  # recover at the end of the line
                             j += 1
                         break
                     j = self.match[j]
-                elif t.text in _CLOSE:
+                elif tok[j] in _CLOSE:
                     break
             j += 1
         return j
@@ -287,77 +306,73 @@ class _Parser:
 
     def expr(self, a: int, b: int, level: int = 0) -> Expr:
         """The value of tokens [a, b): a literal, a list or object of them, or expression text."""
-        while a < b and self.toks[a].kind == "nl":
+        kind, tok, start = self.kind, self.tok, self.toks.start
+        while a < b and kind[a] == "nl":
             a += 1
-        while b > a and self.toks[b - 1].kind == "nl":
+        while b > a and kind[b - 1] == "nl":
             b -= 1
         if a >= b:
-            return Expr("raw", "", self.toks[a - 1].end if 0 < a <= len(self.toks) else 0)
-        toks = [t for t in self.toks[a:b] if t.kind != "nl"]
-        first, start = toks[0], toks[0].start
-        if len(toks) == 1:
-            if first.kind == "str":
-                return Expr("str" if first.literal else "raw", first.text, start)
-            if first.kind == "num":
-                return Expr("num", _number(first.text), start)
-            if first.kind == "ident" and first.text in ("true", "false"):
-                return Expr("bool", first.text == "true", start)
-            if first.kind == "ident" and first.text == "null":
-                return Expr("null", None, start)
-        if len(toks) == 2 and first.text == "-" and toks[1].kind == "num":
-            return Expr("num", -_number(toks[1].text), start)
-        if level < 3 and first.kind == "op" and first.text in ("[", "{") and self.match[a] == b - 1:
-            if first.text == "[":
-                return Expr("list", [self.expr(x, y, level + 1) for x, y in self._split(a + 1, b - 1)], start)
+            return Expr("raw", "", self.toks.end[a - 1] if 0 < a <= len(kind) else 0)
+        if b - a == 1:
+            if kind[a] == "str":
+                return Expr("raw" if a in self.toks.templates else "str", tok[a], start[a])
+            if kind[a] == "num":
+                return Expr("num", _number(tok[a]), start[a])
+            if kind[a] == "ident" and tok[a] in ("true", "false"):
+                return Expr("bool", tok[a] == "true", start[a])
+            if kind[a] == "ident" and tok[a] == "null":
+                return Expr("null", None, start[a])
+        if b - a == 2 and self._is(a, "-") and kind[a + 1] == "num":
+            return Expr("num", -_number(tok[a + 1]), start[a])
+        if level < 3 and kind[a] == "op" and tok[a] in ("[", "{") and self.match[a] == b - 1:
+            if tok[a] == "[":
+                return Expr("list", [self.expr(x, y, level + 1) for x, y in self._split(a + 1, b - 1)], start[a])
             obj = self._object(a + 1, b - 1, level)
             if obj is not None:
-                return Expr("object", obj, start)
-        return Expr("raw", self.source(toks[0].start, toks[-1].end), start)
+                return Expr("object", obj, start[a])
+        return Expr("raw", " ".join(self.text[start[a] : self.toks.end[b - 1]].split()), start[a])
 
     def _split(self, a: int, b: int) -> list[tuple[int, int]]:
         """Token spans of comma-separated items in [a, b)."""
+        kind, tok = self.kind, self.tok
         spans, j, item = [], a, a
         while j < b:
-            t = self.toks[j]
-            if t.kind == "op" and t.text in _OPEN and self.match[j] > 0:
-                j = min(self.match[j], b - 1)
-            elif t.kind == "op" and t.text == ",":
-                spans.append((item, j))
-                item = j + 1
+            if kind[j] == "op":
+                if tok[j] in _OPEN and self.match[j] > 0:
+                    j = min(self.match[j], b - 1)
+                elif tok[j] == ",":
+                    spans.append((item, j))
+                    item = j + 1
             j += 1
-        if any(t.kind != "nl" for t in self.toks[item:b]):
+        if any(k != "nl" for k in kind[item:b]):
             spans.append((item, b))
         return spans
 
     def _object(self, a: int, b: int, level: int) -> Optional[dict[str, Expr]]:
         """`{ key = value, ... }` (keys names or strings, `=` or `:`); None if it is something else."""
+        kind, tok = self.kind, self.tok
         obj: dict[str, Expr] = {}
-        toks, j = self.toks, a
+        j = a
         while j < b:
-            t = toks[j]
-            if t.kind == "nl" or (t.kind == "op" and t.text == ","):
+            if kind[j] == "nl" or self._is(j, ","):
                 j += 1
                 continue
-            if t.kind not in ("ident", "str") or j + 1 >= b or toks[j + 1].kind != "op" or toks[j + 1].text not in ("=", ":"):
+            if kind[j] not in ("ident", "str") or j + 1 >= b or not (self._is(j + 1, "=") or self._is(j + 1, ":")):
                 return None  # e.g. a `for` expression
             end = self._member_end(j + 2, b)
-            obj[t.text] = self.expr(j + 2, end, level + 1)
+            obj[tok[j]] = self.expr(j + 2, end, level + 1)
             j = end
         return obj
 
     def _member_end(self, j: int, b: int) -> int:
         """End of an object member's value: a newline or comma outside brackets, or `b`."""
         while j < b:
-            t = self.toks[j]
-            if t.kind == "nl" or (t.kind == "op" and t.text == ","):
+            if self.kind[j] == "nl" or self._is(j, ","):
                 return j
-            if t.kind == "op" and t.text in _OPEN and 0 < self.match[j] < b:
+            if self.kind[j] == "op" and self.tok[j] in _OPEN and 0 < self.match[j] < b:
                 j = self.match[j]
             j += 1
         return b
-
-    def source(self, start: int, end: int) -> str:
-        return " ".join(self.text[start:end].split())
 
 
 def _number(text: str) -> Any:
@@ -403,6 +418,12 @@ def rules_from_terraform(text: str, path: str) -> tuple[Rules, Problems]:
             for inner in block.blocks:
                 if inner.type in ("ingress", "egress"):
                     rules += _rule(inner.attrs, _INLINE, inner.type, group, loc(inner.start), problems)
+                elif inner.type == "dynamic" and inner.labels[:1] in (["ingress"], ["egress"]):
+                    # one rule per source of the `content` template; its values are mostly
+                    # iterator references, so they come out as unknown / unresolved
+                    for content in inner.blocks:
+                        if content.type == "content":
+                            rules += _rule(content.attrs, _INLINE, inner.labels[0], group, loc(inner.start), problems)
             for direction in ("ingress", "egress"):
                 listed = block.attrs.get(direction)  # the `ingress = [{ ... }]` attribute form
                 if listed is not None and listed.kind == "list":
@@ -506,11 +527,11 @@ def _literal(value: Optional[Expr]) -> str:
     return str(value.value) if value is not None and value.kind == "str" else ""
 
 
-_GROUP_ID_REF = re.compile(r"(aws_security_group\.[^\W\d][\w-]*)\.id")
+_GROUP_ID_REF = re.compile(r"(aws_security_group\.[^\W\d][\w-]*)(?:\[[^\]]*\])?\.id")
 
 
 def _group_ref(value: Optional[Expr]) -> str:
-    """A group id as written; `aws_security_group.web.id` becomes the address `aws_security_group.web`."""
+    """A group id as written; `aws_security_group.web.id` (or `.web[0].id`) becomes `aws_security_group.web`."""
     if value is None:
         return ""
     text = _text(value)

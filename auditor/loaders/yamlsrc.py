@@ -402,6 +402,9 @@ def _yaml_problem(path: str, exc: yaml.YAMLError) -> LoadProblem:
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = getattr(exc, "problem", None)
     context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+        context = f"{context} (line {context_mark.line + 1}, column {context_mark.column + 1})"
     if problem:
         message = f"{context}, {problem}" if context else str(problem)
     else:
@@ -416,6 +419,13 @@ def load_yaml_all(text: str, path: str, limits: Limits = Limits(), *, schema: Sc
     On a syntax error or an exceeded limit the documents are dropped: a half-read file would
     mislead the rules more than a missing one.
     """
+    docs, problems = parse_documents(text, path, limits, schema=schema, on_tag=on_tag)
+    return docs or [], problems
+
+
+def parse_documents(text: str, path: str, limits: Limits = Limits(), *, schema: Schema = "yaml11",
+                    on_tag: Optional[TagHook] = None) -> tuple[Optional[list[Any]], list[LoadProblem]]:
+    """Like `load_yaml_all`, but None (not []) when the text could not be read as YAML."""
     docs, _lines, problems = _load(text, path, limits, schema, on_tag)
     return docs, problems
 
@@ -424,6 +434,7 @@ def load_yaml(text: str, path: str, limits: Limits = Limits(), *, schema: Schema
               on_tag: Optional[TagHook] = None) -> tuple[Any, list[LoadProblem]]:
     """The first document of `text` (None when empty or unreadable); more documents are AUD001."""
     docs, lines, problems = _load(text, path, limits, schema, on_tag)
+    docs = docs or []
     if len(docs) > 1:
         problems.append(LoadProblem(
             rule="AUD001", message=f"{len(docs)} YAML documents in one file; only the first is read",
@@ -432,16 +443,19 @@ def load_yaml(text: str, path: str, limits: Limits = Limits(), *, schema: Schema
 
 
 def _load(text: str, path: str, limits: Limits, schema: Schema,
-          on_tag: Optional[TagHook]) -> tuple[list[Any], list[int], list[LoadProblem]]:
+          on_tag: Optional[TagHook]) -> tuple[Optional[list[Any]], list[int], list[LoadProblem]]:
     builder = _Builder(path, limits, schema, on_tag)
     try:
         builder.run(text)
     except _Abort as abort:
-        return [], [], builder.problems + [abort.problem]
+        return None, [], builder.problems + [abort.problem]
     except yaml.YAMLError as exc:
-        return [], [], builder.problems + [_yaml_problem(path, exc)]
+        return None, [], builder.problems + [_yaml_problem(path, exc)]
+    except RecursionError:
+        return None, [], builder.problems + [LoadProblem(
+            rule="AUD002", message="nested too deeply to be read; not read", loc=Loc(path=path))]
     except Exception as exc:  # a loader must never raise: anything else is unreadable input
-        return [], [], builder.problems + [LoadProblem(
+        return None, [], builder.problems + [LoadProblem(
             rule="AUD001", message=f"invalid YAML: {type(exc).__name__}: {exc}", loc=Loc(path=path))]
     return [d for d, _ in builder.docs], [line for _, line in builder.docs], builder.problems
 

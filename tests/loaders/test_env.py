@@ -83,6 +83,7 @@ def test_crlf_lines():
     ('A="tab\\tnl\\nbs\\\\q\\"cr\\r"', 'tab\tnl\nbs\\q"cr\r', None, '"'),
     ('A="\\a\\b\\f\\v"', "\a\b\f\v", None, '"'),
     ('A="\\0101"', "A", None, '"'),  # \0ooo octal
+    ('A="\\0 \\012 \\0777"', "\\ \\12 \\777", None, '"'),  # failed octal: compose drops the 0
     ('A="\\101 \\x41 \\u00e9 \\q \\\'"', "\\101 \\x41 \\u00e9 \\q \\'", None, '"'),  # kept as written
     ('A="a\\\\"', "a\\", None, '"'),
     ("A='lit \\n $HOME ${X:-y}'", "lit \\n $HOME ${X:-y}", None, "'"),
@@ -149,7 +150,16 @@ def test_bare_key_defines_nothing():
 
 
 def test_unusual_but_accepted_names():
-    assert values("A-B=1\nA.B=2\n1A=3\nA[0]=4\n") == {"A-B": "1", "A.B": "2", "1A": "3", "A[0]": "4"}
+    assert values("A-B=1\nA.B=2\n1A=3\nA[0]=4\n\u00c9T\u00c9=5\n") == {
+        "A-B": "1", "A.B": "2", "1A": "3", "A[0]": "4", "\u00c9T\u00c9": "5",
+    }
+
+
+def test_export_with_nothing_after_it():
+    assert parse_env("export \nA=1\n", ".env")[1] == []  # the next line is not joined
+    f, problems = parse_env("A=1\nexport ", ".env")  # compose refuses the file
+    assert [v.key for v in f.vars] == ["A"]
+    assert [(p.rule, p.loc.line) for p in problems] == [("AUD001", 2)]
 
 
 # ---------------------------------------------------------------- problems

@@ -1,0 +1,410 @@
+"""What a secret looks like: key names, token formats, placeholders, default credentials.
+
+Read by the SEC rules and by `auditor.redact`. Pure data plus small pure helpers; imports
+nothing of the project. Extend the tables here, never in rule code.
+
+Decisions, so that reviewers can argue with them in one place:
+
+- A key names a secret when one of its words (split on `_ - .` and camelCase) is a secret word
+  (`password`, `secret`, `token`, `apikey`, ...) and no word AFTER it says the value is about the
+  secret rather than the secret itself (`PASSWORD_RESET_URL`, `TOKEN_TTL`, `SECRET_NAME`,
+  `POSTGRES_PASSWORD_FILE`, `PASSWORD_MIN_LENGTH`). `USER`, `ID`, `HOST`, ... are such words.
+- `*_KEY` and `*_AUTH` are "weak" names: `CACHE_KEY=users` and `SMTP_AUTH=login` are settings,
+  so a literal there counts only when it looks like a credential (mixed classes or digits,
+  8+ characters). `API_KEY`, `ACCESS_KEY`, `PRIVATE_KEY`, `SECRET_KEY`, `APP_KEY`, ... are
+  strong. Keys naming public material (`PUBLIC`, `PUBLISHABLE`, `SITE` key) are never secret.
+- Publishable keys (`pk_live_`, `pk_test_`) are public by design: never secrets.
+- Twilio account SIDs (`AC...`) and AWS key ids other than AKIA/ASIA/ABIA/ACCA are identifiers,
+  not credentials.
+- A placeholder stands for a secret instead of being one: empty, `<secret>`, `[token]`,
+  `${VAR}`, `$VAR`, `{{ var }}`, `xxx`, `***`, `...`, `your_password_here`, `REPLACE_ME`,
+  `TODO`, an upper-case name such as `PASSWORD` (as in `postgres://user:PASSWORD@db`), and
+  references to a secret store or file (`vault:`, `arn:aws:secretsmanager:`, `ssm:`, `op://`,
+  `/run/secrets/...`, any path). Lower-case `password`, `changeme`, `admin123` are NOT
+  placeholders: in a real env file they are the credential in use (a default one).
+- DSNs (`SENTRY_DSN`) are not secret names: a DSN's password, when any, is a URL password.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Optional
+
+# ---------------------------------------------------------------- key names
+
+# A word that, alone, makes a key name a secret (compared against whole words, then as the
+# ending of a glued word such as `PGPASSWORD`, `ROOTPASSWORD`, `NEXTAUTHSECRET`).
+PASSWORD_WORDS = ("password", "passwd", "passphrase", "pass", "pwd", "pw", "pword")
+SECRET_WORDS = (
+    "secret", "secrets", "token", "tokens", "credential", "credentials", "creds", "apikey",
+    "apikeys", "privatekey", "secretkey", "accesskey", "signingkey", "masterkey",
+    "encryptionkey", "authtoken", "authorization", "salt", "pepper", "passcode",
+)
+# Glued endings that are secret words only as a suffix (`DBPASS`, `ROOTPWD`), never alone
+# inside unrelated words (`BYPASS`, `COMPASS`).
+_GLUED_PASSWORD = re.compile(r"^(?:db|root|admin|user|my|app|master|smtp|mail|redis|ftp|ldap|bind|sa)"
+                             r"(?:pass|pwd|pw)$")
+_GLUED_STRONG = re.compile(r"(?:password|passwd|passphrase|secret|token|apikey|privatekey|"
+                           r"secretkey|accesskey|credentials?)$")
+
+# `KEY` as the last word: strong after one of these, weak otherwise.
+KEY_QUALIFIERS = frozenset({
+    "api", "access", "secret", "private", "priv", "signing", "sign", "encryption", "encrypt",
+    "crypt", "crypto", "cipher", "master", "app", "application", "consumer", "client", "account",
+    "service", "auth", "webhook", "session", "jwt", "hmac", "deploy", "admin", "shared", "root",
+    "license", "licence", "subscription", "integration", "server", "storage", "write", "sas",
+    "aes", "gpg", "pgp", "ingest", "management", "mgmt", "rest", "secure", "ssh", "tls", "ssl",
+    "cookie", "csrf", "otp", "totp", "encryptor", "sealing", "unseal", "recovery",
+})
+# Words that make a key name public material, whatever else it says (`VAPID_PUBLIC_KEY`,
+# `STRIPE_PUBLISHABLE_KEY`, `NEXT_PUBLIC_API_TOKEN_URL`).
+PUBLIC_WORDS = frozenset({"public", "publishable"})
+# Words before a last `KEY` that make it a lookup key, not a credential (`CACHE_KEY`,
+# `RECAPTCHA_SITE_KEY`, `SUPABASE_ANON_KEY`).
+NON_SECRET_KEY_QUALIFIERS = frozenset({
+    "site", "anon", "cache", "sort", "partition", "primary", "foreign", "object", "idempotency",
+    "routing", "lookup", "map", "group", "label", "hot", "dedup", "dedupe", "i18n", "translation",
+    "row", "index", "shard", "lock", "unique",
+    "composite", "cursor", "event", "metric", "tag",
+})
+# A word after the secret word that says the value is ABOUT the secret (a URL, a length, a
+# path, a name), not the secret itself: `PASSWORD_RESET_URL`, `TOKEN_TTL`, `SECRET_NAME`.
+META_WORDS = frozenset({
+    "url", "urls", "uri", "uris", "host", "hostname", "hosts", "port", "addr", "address",
+    "endpoint", "endpoints", "user", "username", "usr", "login", "name", "names", "path",
+    "paths", "file", "files", "dir", "directory", "folder", "location", "ttl", "length", "len",
+    "enabled", "enable", "disabled", "disable", "required", "require", "optional", "expiry",
+    "expires", "expire", "expiration", "exp", "in", "timeout", "lifetime", "age", "duration",
+    "interval", "rotation", "period", "min", "max", "size", "count", "type", "kind", "mode",
+    "method", "algorithm", "alg", "algo", "header", "headers", "field", "param", "parameter",
+    "id", "ids", "region", "version", "format", "prefix", "suffix", "rounds", "cost", "policy",
+    "provider", "issuer", "audience", "aud", "scope", "scopes", "realm", "hint", "store",
+    "backend", "driver", "strategy", "level", "limit", "attempts", "retries", "complexity",
+    "strength", "env", "var", "variable", "arn", "ref", "source", "mount", "bucket", "table",
+    "encoding", "charset", "schema", "regex", "pattern", "command", "cmd", "script", "helper",
+    "seconds", "secs", "sec", "ms", "minutes", "mins", "hours", "days", "weeks", "label",
+    "description", "desc", "help", "message", "msg", "title", "placeholder", "validation",
+    "validator", "check", "list", "style", "class", "color", "colour", "icon", "reset",
+    "rotate", "generator", "chars", "lowercase", "uppercase", "digits", "symbols", "special",
+    "history", "lockout",
+})
+# A later secret word starts over: `PASSWORD_RESET_TOKEN` is a secret (the reset token).
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+
+
+def key_words(name: str) -> list[str]:
+    """`GF_SECURITY_ADMIN_PASSWORD` -> gf, security, admin, password; `clientSecret` -> client, secret."""
+    words: list[str] = []
+    for part in _SPLIT.split(name):
+        if part:
+            words.extend(w.lower() for w in _CAMEL.split(part) if w)
+    return words
+
+
+def _word_kind(words: list[str], i: int) -> Optional[str]:
+    """"password", "secret" or "weak" when words[i] starts a secret; None otherwise."""
+    w = words[i]
+    if w in PASSWORD_WORDS or _GLUED_PASSWORD.match(w) or w.endswith(("password", "passwd")):
+        return "password"
+    if w in SECRET_WORDS or _GLUED_STRONG.search(w):
+        return "secret"
+    if w == "key":
+        before = set(words[:i])
+        if before & NON_SECRET_KEY_QUALIFIERS:
+            return None
+        return "secret" if before & KEY_QUALIFIERS else "weak"
+    if w == "auth" and i == len(words) - 1:
+        return "weak"  # REDIS_AUTH, BASIC_AUTH; AUTH_URL, AUTH_PROVIDER are settings
+    return None
+
+
+def key_kind(name: str) -> Optional[str]:
+    """How `name` names a secret: "password", "secret", "weak" (`*_KEY`, `*_AUTH`), or None."""
+    words = key_words(name)
+    if not words or PUBLIC_WORDS & set(words):
+        return None
+    kind = None
+    for i in range(len(words)):
+        found = _word_kind(words, i)
+        if found is None:
+            if kind is not None and words[i] in META_WORDS:
+                kind = None  # the value is about the secret: a URL, a path, a length...
+            continue
+        kind = found if kind is None or found != "weak" else kind
+    return kind
+
+
+def public_key(name: str) -> bool:
+    """Whether a key name says its value is public (`STRIPE_PUBLISHABLE_KEY`, `*_ANON_KEY`)."""
+    words = key_words(name)
+    return bool(PUBLIC_WORDS & set(words)) or (
+        bool(words) and words[-1] == "key" and bool(NON_SECRET_KEY_QUALIFIERS & set(words[:-1])))
+
+
+def secret_key(name: str) -> bool:
+    """Whether a key name (env variable, YAML key) names a secret."""
+    return key_kind(name) is not None
+
+
+# ---------------------------------------------------------------- token formats
+
+# (description, pattern), most specific first. A match anywhere in a value is a secret, whatever
+# the key is called. Descriptions read in a sentence: "... holds <description> in plain text".
+TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (label, re.compile(pattern)) for label, pattern in (
+        ("a private key", r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----"),
+        ("an AWS access key id", r"(?<![A-Z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"),
+        ("a GitHub token", r"(?<![A-Za-z0-9_])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}"),
+        ("a GitHub token", r"(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{22,255}"),
+        ("a GitLab token", r"(?<![A-Za-z0-9_])(?:glpat|gldt|glrt|glptt|glsoat|glcbt|gloas)-[A-Za-z0-9_\-]{20,}"),
+        ("a Stripe secret key", r"(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"),
+        ("a Stripe webhook secret", r"(?<![A-Za-z0-9_])whsec_[A-Za-z0-9+/=]{20,}"),
+        ("a Slack token", r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}"),
+        ("a Slack app token", r"(?<![A-Za-z0-9])xapp-\d-[A-Za-z0-9-]{10,}"),
+        ("a Slack webhook URL", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/+\-]{20,}"),
+        ("a Discord webhook URL", r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_\-]{20,}"),
+        ("a JSON Web Token", r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+        ("a Google API key", r"(?<![A-Za-z0-9_\-])AIza[0-9A-Za-z_\-]{35}(?![A-Za-z0-9_\-])"),
+        ("a SendGrid API key", r"(?<![A-Za-z0-9])SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}"),
+        ("a Twilio API key", r"(?<![A-Za-z0-9])SK[0-9a-f]{32}(?![A-Za-z0-9])"),
+        ("a Mailchimp API key", r"(?<![A-Za-z0-9])[0-9a-f]{32}-us\d{1,2}(?![0-9])"),
+        ("an npm token", r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
+        ("a PyPI token", r"(?<![A-Za-z0-9])pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
+        ("an Anthropic API key", r"(?<![A-Za-z0-9])sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_\-]{40,}"),
+        ("an OpenAI API key", r"(?<![A-Za-z0-9])sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}"),
+        ("an OpenAI API key", r"(?<![A-Za-z0-9])sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}"),
+        ("an sk- API key", r"(?<![A-Za-z0-9_\-])sk-[A-Za-z0-9]{32,}(?![A-Za-z0-9])"),
+        ("a Discord bot token", r"(?<![A-Za-z0-9_\-])[MNO][A-Za-z\d_\-]{23,25}\.[A-Za-z\d_\-]{6}\.[A-Za-z\d_\-]{27,38}(?![A-Za-z0-9_\-])"),
+        ("a Telegram bot token", r"(?<![0-9])\d{8,10}:AA[A-Za-z0-9_\-]{33}(?![A-Za-z0-9_\-])"),
+        ("a Hugging Face token", r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{34,}"),
+        ("a DigitalOcean token", r"(?<![A-Za-z0-9_])do[opr]_v1_[a-f0-9]{64}"),
+        ("a HashiCorp Vault token", r"(?<![A-Za-z0-9_])hv[sb]\.[A-Za-z0-9_\-]{24,}"),
+        ("a Terraform Cloud token", r"(?<![A-Za-z0-9])[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_\-]{60,}"),
+        ("a Shopify token", r"(?<![A-Za-z0-9_])shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}"),
+        ("a Square token", r"(?<![A-Za-z0-9])sq0(?:atp|csp)-[0-9A-Za-z_\-]{22,43}"),
+        ("a Mailgun API key", r"(?<![A-Za-z0-9])key-[0-9a-zA-Z]{32}(?![A-Za-z0-9])"),
+        ("a Grafana token", r"(?<![A-Za-z0-9_])gl(?:sa|c)_[A-Za-z0-9_=+/]{32,}"),
+        ("a Postman API key", r"(?<![A-Za-z0-9])PMAK-[a-f0-9]{24}-[a-f0-9]{34}"),
+        ("a Doppler token", r"(?<![A-Za-z0-9])dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,}"),
+        ("a Databricks token", r"(?<![A-Za-z0-9])dapi[a-f0-9]{32}(?![A-Za-z0-9])"),
+        ("an Artifactory API key", r"(?<![A-Za-z0-9])AKC[A-Za-z0-9]{60,}"),
+        ("an Azure storage account key", r"AccountKey=[A-Za-z0-9+/]{86}=="),
+        ("an age secret key", r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}"),
+        ("a New Relic key", r"(?<![A-Za-z0-9])NR(?:AK|II|JS)-[A-Za-z0-9]{27,}"),
+        ("a Sentry auth token", r"(?<![A-Za-z0-9_])sntr[ysu]_[A-Za-z0-9_=+/]{40,}"),
+        ("a Linear API key", r"(?<![A-Za-z0-9_])lin_api_[A-Za-z0-9]{40}"),
+        ("a Pulumi token", r"(?<![A-Za-z0-9])pul-[a-f0-9]{40}"),
+    )
+)
+
+# Formats of material that is public by design: never a secret, whatever the key is called.
+PUBLIC_FORMATS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^pk_(?:live|test)_[A-Za-z0-9]+$"),  # Stripe publishable key
+    re.compile(r"^-----BEGIN (?:RSA )?PUBLIC KEY-----"),
+    re.compile(r"^-----BEGIN CERTIFICATE-----"),
+    re.compile(r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-\S+) [A-Za-z0-9+/=]+"),  # public SSH keys
+)
+# Identifiers that resemble tokens but grant nothing alone (documented, not reported).
+IDENTIFIER_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a Twilio account SID", re.compile(r"^AC[0-9a-f]{32}$")),
+    ("an AWS principal id", re.compile(r"^(?:AIDA|AROA|AIPA|ANPA|ANVA|AGPA|APKA)[A-Z0-9]{16}$")),
+)
+# An AWS secret access key has no prefix: 40 base64 characters under a key naming AWS.
+AWS_SECRET_KEY = re.compile(r"^[A-Za-z0-9/+]{40}$")
+
+
+def token_format(value: str) -> Optional[str]:
+    """The kind of the first known token found in `value` ("a GitHub token"), or None."""
+    if not value or len(value) < 16:
+        return None
+    for label, pattern in TOKEN_FORMATS:
+        if pattern.search(value):
+            return label
+    return None
+
+
+def token_format_in_context(key: str, value: str) -> Optional[str]:
+    """`token_format`, plus the formats only recognisable with their key (AWS secret keys)."""
+    found = token_format(value)
+    if found:
+        return found
+    words = set(key_words(key))
+    if "aws" in words and key_kind(key) is not None and AWS_SECRET_KEY.match(value.strip()):
+        return "an AWS secret access key"
+    return None
+
+
+def find_tokens(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every known token in `text`, for masking."""
+    spans = []
+    for _label, pattern in TOKEN_FORMATS:
+        spans.extend(m.span() for m in pattern.finditer(text))
+    return spans
+
+
+def is_public(value: str) -> bool:
+    v = value.strip()
+    return any(p.match(v) for p in PUBLIC_FORMATS) or any(p.match(v) for _l, p in IDENTIFIER_FORMATS)
+
+
+# ---------------------------------------------------------------- placeholders and references
+
+# Whole-value shapes of a template marker.
+_PLACEHOLDER_SHAPES = re.compile(
+    r"""^(?:
+        <[^<>]*>                      # <secret>, <your-token>
+      | \[[^\[\]]*\]                  # [YOUR_KEY]
+      | \{\{.*\}\} | \$\{\{.*\}\}     # {{ var }}, ${{ secrets.X }} (Jinja, Helm, GitHub Actions)
+      | \{[A-Za-z_][\w.\-]*\}         # {password}
+      | %\(?[A-Za-z_]\w*\)?s?%?       # %(password)s, %PASSWORD%
+      | %env\([^)]*\)%                # Symfony
+      | [xX]{3,}(?:[-_.][xX]+)*       # xxx, xxxx-xxxx
+      | \*{3,} | •{3,} | \.{3,} | … | [-_~#?]+   # ***, ..., -, ~
+    )$""",
+    re.X | re.S,
+)
+# Whole values (compared lower-case, separators removed) that mark "fill me in".
+PLACEHOLDER_WORDS = frozenset({
+    "replaceme", "replacethis", "replacewithyourown", "todo", "tbd", "fixme", "placeholder",
+    "example", "examplepassword", "exampletoken", "examplesecret", "sample", "dummy", "redacted",
+    "hidden", "removed", "omitted", "notset", "unset", "none", "null", "nil", "undefined", "na",
+    "empty", "blank", "generated", "generateme", "fillme", "fillmein", "setme", "tochange",
+    "override", "overrideme", "secretvalue", "yourvaluehere", "value",
+})
+# Credentials printed in vendors' documentation as examples (AWS's own example key pair).
+DOCUMENTED_EXAMPLES = frozenset({
+    "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+})
+# "your_password_here", "enter-your-api-key", "insert_token_here", "password-goes-here".
+_PLACEHOLDER_PHRASE = re.compile(
+    r"^(?:your[-_ .]?[a-z]"
+    r"|(?:enter|insert|put|add|paste|fill|replace|set|type|use|generate|change)[-_ .](?:in[-_ .]|with[-_ .])?"
+    r"(?:your|the|a|an|real|actual|here|me|it|this|secret|password|token|key|value|own)"
+    r"|.*[-_ .](?:here|goes[-_ .]here|to[-_ .]be[-_ .](?:set|replaced|changed)))",
+    re.I,
+)
+# An upper-case identifier made of secret words stands for a value in docs and templates:
+# `postgres://user:PASSWORD@db`, `API_KEY=YOUR_API_KEY`, `TOKEN=MY_TOKEN`.
+_UPPER_NAME = re.compile(r"^[A-Z][A-Z0-9_\-]*$")
+
+# Values that point at where the secret really lives.
+REFERENCE_PREFIXES = (
+    "vault:", "vault://", "arn:aws:secretsmanager:", "arn:aws:ssm:", "arn:aws:kms:", "ssm:",
+    "ssm://", "secretsmanager:", "awssm:", "aws-sm:", "sm://", "gcpsm://", "gcp-secret:",
+    "op://", "bw:", "doppler:", "sops:", "enc[", "azurekeyvault:", "keyvault:", "akv://",
+    "@microsoft.keyvault(", "file:", "file://", "env:", "secret:", "secretref:", "k8s:",
+    "/run/secrets/", "/var/run/secrets/",
+)
+_INTERPOLATION = re.compile(r"^\$(?:\{[^{}]+\}|[A-Za-z_][A-Za-z0-9_]*)$")
+_COMMAND = re.compile(r"^(?:\$\(.*\)|`.*`)$", re.S)
+_PATH = re.compile(r"^(?:/|\./|\.\./|~/)[^\s]*$")
+_GCP_SECRET = re.compile(r"^projects/[^/]+/secrets/")
+
+
+def _unquote(value: str) -> str:
+    v = value.strip()
+    if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"`":
+        v = v[1:-1].strip()
+    return v
+
+
+def is_reference(value: str) -> bool:
+    """The value names where a secret lives (`${VAR}`, `vault:...`, `/run/secrets/x`, a path)."""
+    v = _unquote(value)
+    lower = v.lower()
+    return bool(
+        _INTERPOLATION.match(v) or _COMMAND.match(v) or _PATH.match(v) or _GCP_SECRET.match(v)
+        or lower.startswith(REFERENCE_PREFIXES)
+    )
+
+
+def is_placeholder(value: str) -> bool:
+    """The value stands for a secret instead of being one: empty, a template marker, a reference.
+
+    Default credentials (`changeme`, `admin123`) are not placeholders: see `is_default_credential`.
+    """
+    v = _unquote(value)
+    if not v or is_reference(v) or _PLACEHOLDER_SHAPES.match(v) or v in DOCUMENTED_EXAMPLES:
+        return True
+    squashed = re.sub(r"[^a-z0-9]", "", v.lower())
+    if not squashed or squashed in PLACEHOLDER_WORDS:
+        return True
+    if _PLACEHOLDER_PHRASE.match(v) and not any(c.isdigit() for c in v) and len(v) <= 48:
+        return True
+    if _UPPER_NAME.match(v) and (
+        key_kind(v) is not None or v.startswith(("YOUR", "MY_", "THE_", "SOME_"))
+        or squashed in ("user", "username", "pass", "pw", "pwd", "host", "key")
+    ):
+        return True
+    return False
+
+
+# ---------------------------------------------------------------- default and weak credentials
+
+# Compared lower-case. Sources: vendor defaults (Grafana admin/admin, RabbitMQ guest/guest,
+# MinIO minioadmin, Nexus admin123, Elastic changeme, Java keystores changeit, Oracle
+# scott/tiger, Tomcat manager, the Grafana Helm chart prom-operator, Docker Hub image READMEs
+# such as `mysecretpassword` for postgres) and the head of every leaked-password top list.
+DEFAULT_CREDENTIALS = frozenset({
+    # vendor and image defaults
+    "admin", "admin123", "admin1234", "admin12345", "administrator", "adminadmin", "changeme",
+    "change_me", "change-me", "changeit", "changethis", "changemenow", "root", "toor",
+    "rootpassword", "secret", "supersecret", "mysecret", "mysecretpassword", "postgres",
+    "postgrespassword", "mysql", "mariadb", "redis", "mongo", "mongodb", "minioadmin",
+    "minio123", "rabbitmq", "guest", "elastic", "kibana", "grafana", "prom-operator", "keycloak",
+    "airflow", "odoo", "wordpress", "nextcloud", "gitlab", "jenkins", "sonar", "nexus",
+    "oracle", "tiger", "manager", "tomcat", "default", "user", "demo", "pass", "passw0rd",
+    "p@ssw0rd", "p@ssword", "pa55word", "password", "password1", "password12", "password123",
+    "password1234", "password!", "mypassword", "s3cr3t", "s3cret", "secret123", "test",
+    "test123", "test1234", "testing", "testpassword", "letmein", "welcome", "welcome1",
+    "welcome123",
+    # common weak passwords
+    "123456", "1234567", "12345678", "123456789", "1234567890", "1234", "12345", "123", "111111",
+    "000000", "654321", "123123", "qwerty", "qwerty123", "qwertyuiop", "azerty", "abc123",
+    "iloveyou", "dragon", "monkey", "master", "superuser", "letmein123", "trustno1", "sunshine",
+    "football", "baseball",
+})
+
+
+def is_default_credential(value: str) -> bool:
+    """A well-known default or weak credential (`admin123`, `changeme`, `postgres`, `123456`)."""
+    v = _unquote(value)
+    return bool(v) and v.lower() in DEFAULT_CREDENTIALS
+
+
+# ---------------------------------------------------------------- plain settings and entropy
+
+_BOOLEAN = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled", "y", "n"})
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?[smhdwy]?$")
+
+
+def is_setting(value: str) -> bool:
+    """A boolean, a number or a duration: a setting, not a credential (`3600`, `true`, `15m`)."""
+    v = _unquote(value).lower()
+    return v in _BOOLEAN or bool(_NUMBER.match(v))
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    if not value:
+        return 0.0
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def looks_like_credential(value: str) -> bool:
+    """Whether a literal under a weak name (`*_KEY`, `*_AUTH`) looks generated, not chosen.
+
+    `CACHE_KEY=users`, `SMTP_AUTH=login` do not; `OVH_APP_KEY=7kQ2xP9vLm3n` does.
+    """
+    v = _unquote(value)
+    if len(v) < 8 or any(c.isspace() for c in v) or "://" in v:
+        return False
+    classes = sum((any(c.islower() for c in v), any(c.isupper() for c in v),
+                   any(c.isdigit() for c in v), any(not c.isalnum() for c in v)))
+    return classes >= 2 and entropy(v) >= 2.5

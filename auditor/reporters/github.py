@@ -1,0 +1,116 @@
+"""GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` annotation per finding.
+
+    ::error file=compose.yaml,line=5,col=9,title=PORT001 host-port-conflict::host port 3000/tcp ...
+
+Values are escaped the way the Actions runner unescapes them (`%`, CR and LF in the message;
+additionally `:` and `,` in properties), so no text taken from a scanned file can end the
+command early or start a new one.
+
+Cap: GitHub shows at most 10 annotations of each type per step and 50 per job; the rest are
+dropped silently. We emit at most `PER_SEVERITY_CAP` (50, the job-wide maximum) annotations
+per severity, most severe first, so a huge report cannot flood the log, then one `::notice`
+saying how many findings were left out and where to see them, then a plain summary line.
+The complete list is in `--format sarif` / `--format json`.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+from ..engine import Report
+from ..model import Finding
+from ..redact import redact_url_passwords
+
+PER_SEVERITY_CAP = 50
+SEVERITIES = ("error", "warning", "note")
+COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+
+
+def escape_data(value: str) -> str:
+    """The message part of a workflow command (after `::`)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """A `key=value` property of a workflow command."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def repository_prefix(root: str, workspace: Optional[str] = None) -> str:
+    """The scanned root's path relative to the repository root, `/`-separated, "" when unknown.
+
+    GitHub resolves annotation and code-scanning paths against the repository root, while
+    findings are relative to the scanned root, which may be a sub-folder (`auditor check deploy/`).
+    The repository root is `GITHUB_WORKSPACE` when the root lies inside it (the checkout, in
+    Actions), else the nearest enclosing folder that holds a `.git` entry (a folder, or a file
+    for worktrees and submodules). This is found by looking at the file system only: no git
+    process is started, so nothing in the scanned repository's git configuration can run.
+    """
+    real = Path(os.path.realpath(root))
+    if workspace is None:
+        workspace = os.environ.get("GITHUB_WORKSPACE") or ""
+    candidates = [Path(os.path.realpath(workspace))] if workspace else []
+    candidates += [d for d in (real, *real.parents) if _has_git(d)][:1]
+    for top in candidates:
+        try:
+            rel = real.relative_to(top).as_posix()
+        except ValueError:
+            continue
+        return "" if rel == "." else rel
+    return ""
+
+
+def _has_git(folder: Path) -> bool:
+    try:
+        return (folder / ".git").exists()
+    except OSError:
+        return False
+
+
+def repo_path(prefix: str, path: str) -> str:
+    return f"{prefix}/{path}" if prefix and path not in ("", ".") else (prefix or path)
+
+
+def annotation(f: Finding, prefix: str = "") -> str:
+    props = [
+        f"file={escape_property(repo_path(prefix, f.path))}",
+        f"line={max(1, f.line)}",
+        f"col={max(1, f.column)}",
+    ]
+    if f.end_line and f.end_line >= f.line:
+        props.append(f"endLine={f.end_line}")
+    if f.end_column and (f.end_line or f.line) == f.line and f.end_column > f.column:
+        props.append(f"endColumn={f.end_column}")
+    props.append(f"title={escape_property(f'{f.rule} {f.name}')}")
+    message = redact_url_passwords(f.message)
+    for r in f.related:
+        where = f"{repo_path(prefix, r.path)}:{r.line}:{r.column}"
+        message += f"\n{redact_url_passwords(r.message) or 'related'}: {where}"
+    return f"::{COMMANDS[f.severity]} {','.join(props)}::{escape_data(message)}"
+
+
+def render(report: Report, *, prefix: Optional[str] = None) -> str:
+    if prefix is None:
+        prefix = repository_prefix(report.root)
+    counts = {s: 0 for s in SEVERITIES}
+    for f in report.findings:
+        counts[f.severity] += 1
+    lines: list[str] = []
+    left_out = {s: max(0, counts[s] - PER_SEVERITY_CAP) for s in SEVERITIES}
+    for severity in SEVERITIES:
+        chosen = [f for f in report.findings if f.severity == severity][:PER_SEVERITY_CAP]
+        lines.extend(annotation(f, prefix) for f in chosen)
+    hidden = sum(left_out.values())
+    if hidden:
+        detail = ", ".join(f"{left_out[s]} {s}" for s in SEVERITIES if left_out[s])
+        lines.append(f"::notice title=auditor::{hidden} more findings not shown ({detail}); "
+                     "see the SARIF or JSON report (auditor check --format sarif|json)")
+    total = len(report.findings)
+    if total:
+        lines.append(f"auditor: {total} finding{'s' if total != 1 else ''} "
+                     f"({counts['error']} error, {counts['warning']} warning, {counts['note']} note) "
+                     f"in {len(report.files)} files")
+    else:
+        lines.append(f"auditor: no findings in {len(report.files)} files")
+    return "\n".join(lines) + "\n"

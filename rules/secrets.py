@@ -1,0 +1,333 @@
+"""SEC: secrets written in clear: plaintext values, passwords inside URLs, default credentials.
+
+One defect, one finding: a default credential is SEC003 only (not also SEC001), a URL whose
+password is written in it is SEC002 only. What counts as a secret name, a token, a
+placeholder or a default credential is decided in `auditor.knowledge.secrets`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Literal, Optional
+
+from auditor.graph.model import Graph
+from auditor.graph.urls import UrlParts, find_urls
+from auditor.knowledge import secrets as k
+from auditor.model import Loc, Problem
+from auditor.redact import mask
+from auditor.registry import rule
+
+Source = Literal["env", "compose", "docs", "nginx"]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A value written under a key, as the rules see it."""
+
+    source: Source
+    key: Optional[str]
+    value: str  # the value as the reader sees it; as written where interpolation applies
+    loc: Loc  # where the value starts
+    service: Optional[str] = None  # compose service name
+    template: bool = False  # an env template (.env.example ...): examples, not config
+    copied: bool = False  # the value came from interpolation: its env file line is reported
+    offset: int = 0  # columns between loc and the start of `value` in the line
+
+    @property
+    def subject(self) -> str:
+        if self.source == "compose" and self.service:
+            return f"{self.key} of service '{self.service}'"
+        return self.key or "URL"
+
+    def at(self, start: int) -> Loc:
+        """The location of `value[start:]` (single-line values)."""
+        if "\n" in self.value[:start] or not self.offset + start:
+            return self.loc
+        return self.loc.model_copy(update={"column": self.loc.column + self.offset + start})
+
+
+def assignments(graph: Graph) -> Iterator[Assignment]:
+    """Every keyed value of env files, compose environments and docs code blocks."""
+    for env in graph.env_files:
+        for v in env.vars:
+            if v.quote == "'" or "$" not in v.raw:
+                yield Assignment("env", v.key, v.value, v.value_loc, template=env.template,
+                                 offset=1 if v.quote else 0)
+            else:
+                # Interpolated: judge the text as written (`postgres://u:${DB_PASSWORD}@db`).
+                raw = v.raw[1:-1] if v.quote and len(v.raw) >= 2 else v.raw
+                yield Assignment("env", v.key, raw, v.value_loc, template=env.template,
+                                 copied=k.is_reference(raw), offset=1 if v.quote else 0)
+    for project in graph.projects:
+        feeding = _interpolation_values(graph, project.env_sources)
+        for s in project.services:
+            for e in s.environment:
+                if e.value is None:
+                    continue
+                raw = getattr(e, "raw", None)  # as written, when the loader keeps it
+                copied = k.is_reference(raw) if raw is not None else e.value in feeding
+                yield Assignment("compose", e.key, e.value, e.loc, service=s.name, copied=copied)
+    for doc in graph.docs:
+        for m in doc.mentions:
+            if m.key and "=" in m.text:
+                key, _, value = m.text.partition("=")
+                stripped = value.strip()
+                offset = len(key) + 1 + (len(value) - len(value.lstrip()))
+                if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"":
+                    stripped, offset = stripped[1:-1], offset + 1
+                yield Assignment("docs", m.key, stripped, m.loc, offset=offset,
+                                 copied=k.is_reference(stripped))
+
+
+def _interpolation_values(graph: Graph, sources: tuple[str, ...]) -> set[str]:
+    """Values of the secret-named variables of the env files that feed a project's interpolation.
+
+    The compose model keeps values after interpolation: a value equal to one of these was most
+    likely written `${VAR}`, and the env file line is where the secret is written.
+    """
+    wanted = set(sources)
+    return {v.value for env in graph.env_files if env.path in wanted for v in env.vars
+            if v.value and k.secret_key(v.key)}
+
+
+# ---------------------------------------------------------------- SEC001
+
+
+def _whole_url_with_password(value: str) -> bool:
+    return any(u.password for u in find_urls(value))
+
+
+def plaintext_kind(a: Assignment) -> Optional[str]:
+    """What secret `a` holds in clear ("a GitHub token", "a password"), or None."""
+    v = a.value.strip()
+    if a.template or a.copied or not v or k.is_public(v):
+        return None
+    if _whole_url_with_password(v):
+        return None  # SEC002's (or SEC003's)
+    fmt = k.token_format_in_context(a.key or "", v)
+    if fmt == "a JSON Web Token" and a.key and k.public_key(a.key):
+        fmt = None  # anon/public JWTs (Supabase) are shipped to browsers by design
+    if fmt:
+        return None if k.is_placeholder(v) else fmt
+    kind = k.key_kind(a.key or "")
+    if kind is None or k.is_placeholder(v) or k.is_default_credential(v):
+        return None
+    if "://" in v:
+        return None  # an endpoint, not a credential
+    if k.is_setting(v) and not (kind == "password" and v.isdigit()):
+        return None
+    if kind == "weak" and not k.looks_like_credential(v):
+        return None
+    return "a password" if kind == "password" else "a secret"
+
+
+@rule("SEC001", "plaintext-secret", "error",
+      "A secret-named key or a known token format holds a literal value in a committed file.",
+      tags=("security", "secrets", "committed-secret"))
+def plaintext_secret(graph: Graph) -> Iterator[Problem]:
+    """
+    ## What it does
+    Finds secrets written in clear in committed files: a value under a secret-named key
+    (`*_PASSWORD`, `*_SECRET`, `*_TOKEN`, `API_KEY`, `PRIVATE_KEY`, `DB_PASS`, `REDIS_AUTH`, ...)
+    or any value shaped like a known token (AWS access keys, GitHub, GitLab, Stripe, Slack,
+    Google, SendGrid, OpenAI, Anthropic, npm, Discord, private keys, JWTs, ...). It reads env
+    files, compose service `environment:` entries and `KEY=value` lines of docs code blocks.
+
+    Not secrets, never reported: placeholders and references (empty, `<secret>`, `${VAR}`,
+    `{{ var }}`, `xxx`, `***`, `your_password_here`, `REPLACE_ME`, `vault:...`,
+    `arn:aws:secretsmanager:...`, `/run/secrets/...`, paths), keys that are about a secret rather
+    than the secret (`POSTGRES_PASSWORD_FILE`, `TOKEN_TTL`, `PASSWORD_MIN_LENGTH`,
+    `PASSWORD_RESET_URL`, `SECRET_NAME`), booleans and numbers under such keys, publishable keys
+    (`pk_live_...`), and every value of an env template (`.env.example`, `.env.sample`, ...).
+    A compose value that comes from `${VAR}` is reported once, at the env file line.
+
+    A well-known default credential (`admin123`) is reported by SEC003 instead, and a URL with
+    a password by SEC002. A git-ignored file (a developer's local `.env`) is not reported.
+    The message names the key and the kind of secret, never the value (at most a masked form).
+
+    ## Why is this bad?
+    Anything committed is readable by everyone with access to the repository, its forks, its
+    CI logs and its history, forever: removing the line later does not un-leak the secret.
+
+    ## Example
+    ```bash
+    # .env.master (committed)
+    STRIPE_SECRET_KEY=sk_live_51H...
+    DB_PASSWORD=hunter2
+    ```
+
+    ## How to fix
+    Rotate the secret (it must be considered leaked), then keep it out of the repository: an
+    untracked `.env` (listed in `.gitignore`) with a committed `.env.example` holding
+    placeholders, compose `secrets:` read from files, or a secret manager.
+    """
+    for a in assignments(graph):
+        kind = plaintext_kind(a)
+        if kind is None:
+            continue
+        yield Problem(message=f"{a.subject} holds {kind} in plain text ({mask(a.value.strip())})",
+                      loc=a.loc, key=f"{a.subject}\x1f{kind}", secret=True)
+
+
+# ---------------------------------------------------------------- SEC002 / SEC003 on URLs
+
+
+@dataclass(frozen=True)
+class UrlSecret:
+    where: Assignment
+    url: UrlParts
+
+    @property
+    def loc(self) -> Loc:
+        return self.where.at(self.url.start)
+
+
+def url_passwords(graph: Graph) -> Iterator[UrlSecret]:
+    """Every URL written with a literal password (placeholders and references left out)."""
+    seen: set[tuple[str, int, int]] = set()
+    feeding: dict[str, set[str]] = {}
+    for a in _url_holders(graph):
+        if a.template or a.copied:
+            continue
+        for u in find_urls(a.value):
+            if not u.password or k.is_placeholder(u.password):
+                continue
+            if a.source == "compose":
+                if a.loc.path not in feeding:
+                    feeding[a.loc.path] = _feeding(graph, a.loc.path)
+                if u.password in feeding[a.loc.path]:
+                    continue  # interpolated from an env file: reported at its line
+            loc = a.at(u.start)
+            spot = (loc.path, loc.line, loc.column)
+            if spot in seen:
+                continue
+            seen.add(spot)
+            yield UrlSecret(a, u)
+
+
+def _url_holders(graph: Graph) -> Iterator[Assignment]:
+    yield from assignments(graph)
+    for doc in graph.docs:
+        for m in doc.mentions:
+            if not m.key:  # URLs in prose and commands; keyed lines came first and win
+                yield Assignment("docs", None, m.text, m.loc)
+    for config in graph.nginx:
+        for server in config.servers:
+            for location in server.locations:
+                target = location.proxy_pass
+                if target is not None and "@" in target.raw:
+                    yield Assignment("nginx", "proxy_pass", target.raw, target.loc)
+
+
+def _feeding(graph: Graph, compose_file: str) -> set[str]:
+    """Values and URL passwords of the env files feeding the interpolation of a compose file."""
+    project = next((p for p in graph.projects if compose_file in p.files), None)
+    sources = set(project.env_sources) if project else set()
+    values: set[str] = set()
+    for env in graph.env_files:
+        if env.path in sources:
+            for v in env.vars:
+                values.add(v.value)
+                values.update(u.password for u in find_urls(v.value) if u.password)
+    return values
+
+
+def _url_subject(a: Assignment) -> str:
+    return a.subject if a.key else "URL"
+
+
+@rule("SEC002", "credentials-in-url", "error",
+      "A URL embeds a password (scheme://user:pass@host) in env files, compose, nginx or docs.",
+      tags=("security", "secrets", "committed-secret"))
+def credentials_in_url(graph: Graph) -> Iterator[Problem]:
+    """
+    ## What it does
+    Finds URLs written with their password: `postgresql://app:s3cr3t@db:5432/app`,
+    `redis://:s3cr3t@cache:6379/0`, in env files, compose service environments, nginx
+    `proxy_pass` and markdown docs (code blocks and prose).
+
+    Not reported: a password that is a placeholder or a reference
+    (`postgres://app:PASSWORD@db`, `<password>`, `***`, `${DB_PASSWORD}`), URLs of env templates
+    (`.env.example`, ...), a compose value interpolated from an env file (reported at the env
+    file line), git-ignored files, and a well-known default password, which SEC003 reports
+    (except in docs, where it is an example). The message shows the URL with the password
+    masked.
+
+    ## Why is this bad?
+    The URL carries the credential wherever it goes: into the repository and its history, into
+    logs and error messages that print connection strings, into docs copied around. A password
+    in a doc is as leaked as one in a committed `.env`.
+
+    ## Example
+    ```bash
+    DATABASE_URL=postgresql://harena_admin:S3cretPassw0rd@203.0.113.10:5432/harena
+    ```
+
+    ## How to fix
+    Rotate the password, then build the URL from a variable kept out of the repository
+    (`postgresql://app:${DB_PASSWORD}@db:5432/app`) or give the password separately
+    (`PGPASSWORD`, a `*_PASSWORD_FILE` pointing at a compose secret). In docs, write a
+    placeholder: `postgresql://app:<password>@db:5432/app`.
+    """
+    for hit in url_passwords(graph):
+        if hit.where.source != "docs" and k.is_default_credential(hit.url.password or ""):
+            continue  # SEC003's
+        if hit.where.source == "docs" and k.is_default_credential(hit.url.password or ""):
+            continue  # an example in the docs (`postgres:postgres@localhost`)
+        subject = _url_subject(hit.where)
+        message = (f"{subject} embeds a password in its URL ({hit.url.masked})" if hit.where.key
+                   else f"URL embeds a password ({hit.url.masked})")
+        yield Problem(message=message, loc=hit.loc, key=f"{subject}\x1f{hit.url.masked}", secret=True)
+
+
+# ---------------------------------------------------------------- SEC003
+
+
+@rule("SEC003", "default-credential", "error",
+      "A well-known default or weak credential (admin, admin123, password, changeme, root, ...).",
+      tags=("security", "secrets"))
+def default_credential(graph: Graph) -> Iterator[Problem]:
+    """
+    ## What it does
+    Finds well-known default or weak credentials in use: the value of a password- or
+    secret-named key (`GRAFANA_ADMIN_PASSWORD=admin123`, `POSTGRES_PASSWORD=postgres`,
+    `MYSQL_ROOT_PASSWORD=root`, `RABBITMQ_DEFAULT_PASS=guest`,
+    `GF_SECURITY_ADMIN_PASSWORD: admin`) or the password of a URL
+    (`postgres://postgres:postgres@db/app`), in env files, compose service environments and
+    nginx. The list (vendor defaults such as `admin`, `changeme`, `minioadmin`, `changeit`,
+    `prom-operator`, and the head of the leaked-password lists) lives in
+    `auditor/knowledge/secrets.py`.
+
+    Env templates (`.env.example`, ...) and docs are not checked: a default there is an
+    example. An upper-case marker such as `PASSWORD` is a placeholder, not a credential. The
+    message shows the value masked. Unlike SEC001, a git-ignored file is reported too: a
+    default credential is guessable wherever it is written.
+
+    ## Why is this bad?
+    Default credentials are the first thing scanners and attackers try: an admin UI or a
+    database with `admin123` is open to anyone who reaches it, committed or not.
+
+    ## Example
+    ```bash
+    GRAFANA_ADMIN_USER=admin
+    GRAFANA_ADMIN_PASSWORD=admin123
+    ```
+
+    ## How to fix
+    Generate a long random value (`openssl rand -base64 32`), keep it out of the repository,
+    and change it in the running service too (Grafana, for one, keeps the first admin password
+    in its database).
+    """
+    for a in assignments(graph):
+        if a.source == "docs" or a.template or a.copied or not a.key or k.key_kind(a.key) is None:
+            continue
+        v = a.value.strip()
+        if k.is_placeholder(v) or not k.is_default_credential(v):
+            continue
+        yield Problem(message=f"{a.subject} is a well-known default credential ({mask(v)})",
+                      loc=a.loc, key=f"{a.subject}\x1fvalue", secret=True)
+    for hit in url_passwords(graph):
+        if hit.where.source == "docs" or not k.is_default_credential(hit.url.password or ""):
+            continue
+        subject = _url_subject(hit.where)
+        yield Problem(message=f"{subject} uses a well-known default password in its URL ({hit.url.masked})",
+                      loc=hit.loc, key=f"{subject}\x1f{hit.url.masked}", secret=True)
