@@ -7,6 +7,7 @@ setting costs some readability, a shown secret cannot be taken back.
 from __future__ import annotations
 
 import re
+from typing import Iterable, Optional
 from urllib.parse import urlsplit
 
 from .knowledge.secrets import find_tokens, is_placeholder, is_setting, key_kind
@@ -85,3 +86,38 @@ def redact_line(line: str) -> str:
     line = redact_url_passwords(line)
     line = _ASSIGNMENT.sub(_mask_assignment, line)
     return redact_tokens(line)
+
+
+class Scrubber:
+    """Masks every occurrence of known secret values in any text.
+
+    For outputs that show values far from their key (a compose `command` interpolated with a
+    password, a docs table cell): collect the secrets once with `secret_values`, then pass every
+    string through the scrubber. Values shorter than `min_length` are left alone, so that a
+    weak `admin` does not mask every `admin` of a report.
+    """
+
+    def __init__(self, values: Iterable[str], min_length: int = 8):
+        kept = sorted({v for v in values if len(v) >= min_length}, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, kept))) if kept else None
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None or not text:
+            return text
+        return self._pattern.sub(lambda m: mask(m[0]), text)
+
+
+def secret_values(pairs: Iterable[tuple[Optional[str], str]]) -> set[str]:
+    """The secrets among (key, value) pairs: values of secret-named keys, known tokens, and URL
+    passwords; placeholders and references left out."""
+    found: set[str] = set()
+    for key, value in pairs:
+        v = value.strip()
+        if not v or is_placeholder(v):
+            continue
+        if (key and key_kind(key) is not None and "://" not in v and not is_setting(v)) or find_tokens(v):
+            found.add(v)
+        for m in _USERINFO.finditer(v):
+            if not is_placeholder(m["pw"]):
+                found.add(m["pw"])
+    return found

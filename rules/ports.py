@@ -83,10 +83,6 @@ def _conflict(graph: Graph, a: Listener, b: Listener) -> bool:
     return True
 
 
-def _order(graph: Graph, l: Listener) -> tuple:
-    return (l.loc.path, l.loc.line, l.loc.column)
-
-
 def _before(graph: Graph, a: Listener, b: Listener) -> bool:
     """Whether `a` is declared before `b`: compose merge order within one project, else path/line."""
     pa, pb = _project_of(graph, a), _project_of(graph, b)
@@ -94,7 +90,7 @@ def _before(graph: Graph, a: Listener, b: Listener) -> bool:
         ka = (pa.files.index(a.loc.path), a.loc.line, a.loc.column)
         kb = (pa.files.index(b.loc.path), b.loc.line, b.loc.column)
         return ka <= kb
-    return _order(graph, a) <= _order(graph, b)
+    return (a.loc.path, a.loc.line, a.loc.column) <= (b.loc.path, b.loc.line, b.loc.column)
 
 
 def _project_of(graph: Graph, l: Listener):
@@ -121,13 +117,13 @@ def _problem(graph: Graph, first: Listener, later: Listener) -> Problem:
     low, high = max(first.port, later.port), min(first.port_end, later.port_end)
     ports = f"port {low}" if low == high else f"ports {low}-{high}"
     where = addr.overlap_bind(first.address, later.address)
-    head = f"host {ports}/{later.protocol} on {where}"
+    head = f"host {ports}/{later.protocol} on {where} {'is' if low == high else 'are'}"
     if first.kind == later.kind == "compose" and first.service == later.service:
-        message = f"{head} is published twice by {_name(graph, later, first)}"
+        message = f"{head} published twice by {_name(graph, later, first)}"
     elif first.kind == later.kind == "compose":
-        message = f"{head} is published by both {_name(graph, first, later)} and {_name(graph, later, first)}"
+        message = f"{head} published by both {_name(graph, first, later)} and {_name(graph, later, first)}"
     else:
-        message = f"{head} is claimed by both {_name(graph, first, later)} and {_name(graph, later, first)}"
+        message = f"{head} claimed by both {_name(graph, first, later)} and {_name(graph, later, first)}"
     note = "host nginx listens here" if first.kind == "nginx" else "also published here"
     return Problem(
         message=message, loc=later.loc,

@@ -6,6 +6,7 @@ placeholder or a default credential is decided in `auditor.knowledge.secrets`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator, Literal, Optional
 
@@ -30,6 +31,7 @@ class Assignment:
     service: Optional[str] = None  # compose service name
     template: bool = False  # an env template (.env.example ...): examples, not config
     copied: bool = False  # the value came from interpolation: its env file line is reported
+    refs: bool = False  # the value is built from `${VAR}` references (`Bearer ${TOKEN}`)
     offset: int = 0  # columns between loc and the start of `value` in the line
 
     @property
@@ -56,7 +58,8 @@ def assignments(graph: Graph) -> Iterator[Assignment]:
                 # Interpolated: judge the text as written (`postgres://u:${DB_PASSWORD}@db`).
                 raw = v.raw[1:-1] if v.quote and len(v.raw) >= 2 else v.raw
                 yield Assignment("env", v.key, raw, v.value_loc, template=env.template,
-                                 copied=k.is_reference(raw), offset=1 if v.quote else 0)
+                                 copied=k.is_reference(raw), refs=_has_reference(raw),
+                                 offset=1 if v.quote else 0)
     for project in graph.projects:
         feeding = _interpolation_values(graph, project.env_sources)
         for s in project.services:
@@ -75,7 +78,14 @@ def assignments(graph: Graph) -> Iterator[Assignment]:
                 if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"":
                     stripped, offset = stripped[1:-1], offset + 1
                 yield Assignment("docs", m.key, stripped, m.loc, offset=offset,
-                                 copied=k.is_reference(stripped))
+                                 copied=k.is_reference(stripped), refs=_has_reference(stripped))
+
+
+_REFERENCE = re.compile(r"\$(?:\{[A-Za-z_]|[A-Za-z_])")
+
+
+def _has_reference(value: str) -> bool:
+    return bool(_REFERENCE.search(value.replace("$$", "")))
 
 
 def _interpolation_values(graph: Graph, sources: tuple[str, ...]) -> set[str]:
@@ -86,7 +96,7 @@ def _interpolation_values(graph: Graph, sources: tuple[str, ...]) -> set[str]:
     """
     wanted = set(sources)
     return {v.value for env in graph.env_files if env.path in wanted for v in env.vars
-            if v.value and k.secret_key(v.key)}
+            if v.value and (k.secret_key(v.key) or k.token_format(v.value))}
 
 
 # ---------------------------------------------------------------- SEC001
@@ -108,6 +118,8 @@ def plaintext_kind(a: Assignment) -> Optional[str]:
         fmt = None  # anon/public JWTs (Supabase) are shipped to browsers by design
     if fmt:
         return None if k.is_placeholder(v) else fmt
+    if a.refs:
+        return None  # `Bearer ${TOKEN}`: the secret is wherever TOKEN is set
     kind = k.key_kind(a.key or "")
     if kind is None or k.is_placeholder(v) or k.is_default_credential(v):
         return None

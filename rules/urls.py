@@ -139,6 +139,7 @@ def _disagreements(graph: Graph, refs: list[UrlRef]) -> Iterator[Problem]:
             related=(Related(path=earlier.loc.path, line=earlier.loc.line, column=earlier.loc.column,
                              message=f"{earlier.key} points at {_endpoint(earlier)}"),),
             key=f"{earlier.key}|{later.key}|{_endpoint(earlier)}|{_endpoint(later)}",
+            secret=later.has_password,
         )
 
 
@@ -190,6 +191,7 @@ def unrouted_url(graph: Graph) -> Iterator[Problem]:
                     f"{ref.unrouted_reason}",
             loc=ref.loc,
             key=f"{ref.key}|{ref.url}",
+            secret=ref.has_password,
         )
 
 
@@ -332,4 +334,5 @@ def internal_via_public_address(graph: Graph) -> Iterator[Problem]:
                      f"{port} on the compose network"),
             loc=ref.loc,
             key=f"{ref.key}|{ref.host}:{ref.port}|{service.name}",
+            secret=ref.has_password,
         )

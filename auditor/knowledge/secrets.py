@@ -258,7 +258,7 @@ _PLACEHOLDER_SHAPES = re.compile(
       | \[[^\[\]]*\]                  # [YOUR_KEY]
       | \{\{.*\}\} | \$\{\{.*\}\}     # {{ var }}, ${{ secrets.X }} (Jinja, Helm, GitHub Actions)
       | \{[A-Za-z_][\w.\-]*\}         # {password}
-      | %\(?[A-Za-z_]\w*\)?s?%?       # %(password)s, %PASSWORD%
+      | %[A-Za-z_]\w*% | %\([A-Za-z_]\w*\)s   # %PASSWORD%, %(password)s
       | %env\([^)]*\)%                # Symfony
       | [xX]{3,}(?:[-_.][xX]+)*       # xxx, xxxx-xxxx
       | \*{3,} | •{3,} | \.{3,} | … | [-_~#?]+   # ***, ..., -, ~
@@ -280,9 +280,9 @@ DOCUMENTED_EXAMPLES = frozenset({
 # "your_password_here", "enter-your-api-key", "insert_token_here", "password-goes-here".
 _PLACEHOLDER_PHRASE = re.compile(
     r"^(?:your[-_ .]?[a-z]"
-    r"|(?:enter|insert|put|add|paste|fill|replace|set|type|use|generate|change)[-_ .](?:in[-_ .]|with[-_ .])?"
+    r"|(?:enter|insert|put|add|paste|fill|replace|set|type|use|generate)[-_ .](?:in[-_ .]|with[-_ .])?"
     r"(?:your|the|a|an|real|actual|here|me|it|this|secret|password|token|key|value|own)"
-    r"|.*[-_ .](?:here|goes[-_ .]here|to[-_ .]be[-_ .](?:set|replaced|changed)))",
+    r"|.*[-_ .](?:here|goes[-_ .]here|to[-_ .]be[-_ .](?:set|replaced|changed))$)",
     re.I,
 )
 # An upper-case identifier made of secret words stands for a value in docs and templates:

@@ -1,175 +1,37 @@
 """CloudFormation security groups (JSON or YAML templates).
 
-YAML is built here from libyaml's event stream rather than `yaml.load`: short-form intrinsics
-(`!Ref`, `!GetAtt`, `!Sub`...) need no constructors, mappings keep their start lines, anchors
-are shared rather than copied (no alias bombs), and nesting and node counts are checked as
-events arrive, without recursion.
+YAML comes from `yamlsrc` (positions kept, short-form intrinsics such as `!Ref` turned into
+their long form by `cfn_tag`); JSON from `secgroups_json.parse_json`. Both give mappings that
+are dicts knowing where they start, so one walk over the template serves both.
 """
 from __future__ import annotations
 
 import json
-import re
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
-import yaml
-
-from ..model import LoadProblem, Loc
+from ..model import Loc
 from ..reader import Limits, Reader
 from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name
-from .secgroups_json import PosDict, parse_json
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)")
-_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?")
+from .secgroups_json import parse_json
+from .yamlsrc import YList, YMap, cfn_tag, load_yaml
 
 
-class PosList(list):  # type: ignore[type-arg]
-    """A YAML sequence that remembers where each item starts."""
-
-    __slots__ = ("item_pos",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.item_pos: list[tuple[int, int]] = []
-
-
-class YamlDoc:
-    """A YAML document with the same placing methods as `JsonDoc`."""
+class _YamlDoc:
+    """A YAML template with the placing methods of `JsonDoc`."""
 
     def __init__(self, path: str, value: Any):
         self.path, self.value = path, value
 
     def loc(self, obj: Any) -> Loc:
-        if isinstance(obj, PosDict):
-            return Loc(path=self.path, line=obj.line, column=obj.column)
-        return Loc(path=self.path)
+        return obj.loc if isinstance(obj, (YMap, YList)) else Loc(path=self.path)
 
     def member_loc(self, obj: Any, key: str) -> Loc:
         """Where `key` of mapping `obj` is written."""
-        pos = obj.key_pos.get(key) if isinstance(obj, PosDict) and obj.key_pos else None
-        return Loc(path=self.path, line=pos[0], column=pos[1]) if pos else self.loc(obj)
+        return obj.key_loc(key) if isinstance(obj, YMap) else self.loc(obj)
 
     def item_loc(self, obj: Any, key: str, index: int) -> Loc:
-        items = obj.get(key) if isinstance(obj, PosDict) else None
-        if isinstance(items, PosList) and index < len(items.item_pos):
-            line, column = items.item_pos[index]
-            return Loc(path=self.path, line=line, column=column)
-        return self.member_loc(obj, key)
-
-
-def parse_yaml(path: str, text: str, limits: Limits = Limits()) -> tuple[Optional[YamlDoc], Optional[LoadProblem]]:
-    """The first document of `text`, or an AUD001 problem; never raises."""
-    try:
-        return _build(path, yaml.parse(text, Loader=_Loader), limits)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Loc(path=path, line=mark.line + 1, column=mark.column + 1) if mark else Loc(path=path)
-        return None, problem(f"invalid YAML: {exc.problem or exc.context}", loc)
-    except (yaml.YAMLError, ValueError, RecursionError) as exc:
-        return None, problem(f"invalid YAML: {exc}", Loc(path=path))
-
-
-class _Frame:
-    __slots__ = ("value", "tag", "anchor", "key", "key_pos", "has_key")
-
-    def __init__(self, value: Any, tag: Optional[str], anchor: Optional[str]):
-        self.value, self.tag, self.anchor = value, tag, anchor
-        self.key: Any = None
-        self.key_pos: tuple[int, int] = (1, 1)
-        self.has_key = False
-
-
-def _build(path: str, events: Iterator[Any], limits: Limits) -> tuple[Optional[YamlDoc], Optional[LoadProblem]]:
-    anchors: dict[str, Any] = {}
-    stack: list[_Frame] = []
-    count = 0
-    for ev in events:
-        count += 1
-        if count > limits.max_yaml_nodes:
-            return None, _at(path, ev, f"more than {limits.max_yaml_nodes} YAML nodes; not loaded")
-        pos = (ev.start_mark.line + 1, ev.start_mark.column + 1) if ev.start_mark else (1, 1)
-        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if len(stack) >= limits.max_depth:
-                return None, _at(path, ev, f"nested deeper than {limits.max_depth} levels; not loaded")
-            if isinstance(ev, yaml.MappingStartEvent):
-                mapping = PosDict()
-                mapping.line, mapping.column = pos
-                mapping.key_pos = {}
-                value: Any = mapping
-            else:
-                value = PosList()
-            stack.append(_Frame(value, ev.tag, ev.anchor))
-            continue
-        if isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            frame = stack.pop()
-            value = _tagged(frame.tag, frame.value)
-            if frame.anchor:
-                anchors[frame.anchor] = value
-        elif isinstance(ev, yaml.ScalarEvent):
-            value = _tagged(ev.tag, _scalar(ev))
-            if ev.anchor:
-                anchors[ev.anchor] = value
-        elif isinstance(ev, yaml.AliasEvent):
-            if ev.anchor not in anchors:
-                return None, _at(path, ev, f"alias *{ev.anchor} names no anchor")
-            value = anchors[ev.anchor]
-        elif isinstance(ev, yaml.DocumentEndEvent):
-            break  # a template is one document
-        else:
-            continue
-        if not stack:
-            return YamlDoc(path, value), None
-        _attach(stack[-1], value, pos)
-    return YamlDoc(path, None), None
-
-
-def _attach(parent: _Frame, value: Any, pos: tuple[int, int]) -> None:
-    if isinstance(parent.value, PosList):
-        parent.value.append(value)
-        parent.value.item_pos.append(pos)
-    elif not parent.has_key:
-        parent.key, parent.key_pos, parent.has_key = value, pos, True
-    else:
-        parent.has_key = False
-        if isinstance(parent.key, (str, int, float, bool)) or parent.key is None:  # complex keys are dropped
-            key = parent.key if isinstance(parent.key, str) else str(parent.key)
-            parent.value[key] = value
-            parent.value.key_pos[key] = parent.key_pos
-
-
-def _at(path: str, ev: Any, message: str) -> LoadProblem:
-    mark = ev.start_mark
-    return problem(message, Loc(path=path, line=mark.line + 1, column=mark.column + 1) if mark else Loc(path=path))
-
-
-def _scalar(ev: Any) -> Any:
-    value = ev.value
-    if ev.tag not in (None, "!", "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"):
-        return value
-    if ev.tag == "!" or (ev.tag is None and not ev.implicit[0]):  # quoted: a string
-        return value
-    if value in ("", "~", "null", "Null", "NULL") and ev.tag in (None, "tag:yaml.org,2002:null"):
-        return None
-    if value in ("true", "True", "TRUE", "false", "False", "FALSE"):
-        return value.lower() == "true"
-    if len(value) > 40:  # no port or protocol number; and int() refuses very long digit strings
-        return value
-    if _INT.fullmatch(value):
-        return int(value.replace("_", ""))
-    if _FLOAT.fullmatch(value):
-        return float(value.replace("_", ""))
-    return value
-
-
-def _tagged(tag: Optional[str], value: Any) -> Any:
-    """A short-form intrinsic as its long form: `!Ref X` -> {"Ref": "X"}, `!Sub s` -> {"Fn::Sub": s}."""
-    if not tag or not tag.startswith("!") or tag == "!":
-        return value
-    name = tag[1:]
-    wrapper = PosDict([(name if name in ("Ref", "Condition") else f"Fn::{name}", value)])
-    if isinstance(value, PosDict):
-        wrapper.line, wrapper.column = value.line, value.column
-    return wrapper
+        items = obj.get(key) if isinstance(obj, dict) else None
+        return items.item_loc(index) if isinstance(items, YList) else self.member_loc(obj, key)
 
 
 # ---------------------------------------------------------------- templates
@@ -185,31 +47,34 @@ def load_cfn(reader: Reader, path: str) -> tuple[Rules, Problems]:
 def rules_from_cfn(text: str, path: str, limits: Limits = Limits()) -> tuple[Rules, Problems]:
     """Rules of the AWS::EC2::SecurityGroup(Ingress|Egress) resources of one template."""
     doc: Any
+    problems: Problems = []
     if path.lower().endswith(".json") or text.lstrip().startswith("{"):
         doc, bad = parse_json(path, text, limits)
+        if doc is None:
+            return [], [bad] if bad else []
     else:
-        doc, bad = parse_yaml(path, text, limits)
-    if doc is None:
-        return [], [bad] if bad else []
+        value, problems = load_yaml(text, path, limits, on_tag=cfn_tag)
+        if value is None:
+            return [], problems
+        doc = _YamlDoc(path, value)
     rules: Rules = []
-    problems: Problems = []
     top = doc.value
-    if not isinstance(top, PosDict):
-        return [], [problem("a CloudFormation template should be a mapping", doc.loc(top))]
+    if not isinstance(top, dict):
+        return [], problems + [problem("a CloudFormation template should be a mapping", doc.loc(top))]
     resources = top.get("Resources")
     if resources is None:
-        return [], []
-    if not isinstance(resources, PosDict):
-        return [], [problem("Resources should be a mapping", doc.member_loc(top, "Resources"))]
+        return [], problems
+    if not isinstance(resources, dict):
+        return [], problems + [problem("Resources should be a mapping", doc.member_loc(top, "Resources"))]
     for logical_id, resource in resources.items():
-        if not isinstance(resource, PosDict):
+        if not isinstance(resource, dict):
             problems.append(problem(f"resource {logical_id} should be a mapping", doc.member_loc(resources, logical_id)))
             continue
         rtype = resource.get("Type")
-        props = resource.get("Properties", PosDict())
+        props = resource.get("Properties", {})
         if rtype not in _TYPES:
             continue
-        if not isinstance(props, PosDict):
+        if not isinstance(props, dict):
             problems.append(problem(f"{logical_id}: Properties should be a mapping", doc.member_loc(resource, "Properties")))
             continue
         if rtype == "AWS::EC2::SecurityGroup":
@@ -222,7 +87,7 @@ def rules_from_cfn(text: str, path: str, limits: Limits = Limits()) -> tuple[Rul
                     problems.append(problem(f"{logical_id}: {key} should be a list", doc.member_loc(props, key)))
                     continue
                 for i, entry in enumerate(entries):
-                    if isinstance(entry, PosDict) and not _intrinsic(entry):
+                    if isinstance(entry, dict) and not _intrinsic(entry):
                         rules += _rule(doc, entry, direction, group, doc.loc(entry), problems)
                     elif not _intrinsic(entry):
                         problems.append(problem(f"{logical_id}: {key}[{i}] should be a mapping", doc.item_loc(props, key, i)))
@@ -245,7 +110,7 @@ _SOURCES = (
 )
 
 
-def _rule(doc: Any, entry: PosDict, direction: str, group: dict[str, str], at: Loc, problems: Problems) -> Rules:
+def _rule(doc: Any, entry: dict[str, Any], direction: str, group: dict[str, str], at: Loc, problems: Problems) -> Rules:
     unresolved: list[str] = []
     raw = entry.get("IpProtocol")
     if raw is None:

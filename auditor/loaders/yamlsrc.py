@@ -170,7 +170,12 @@ def resolve_yaml11(text: str) -> Any:
     """A plain scalar read with pyyaml's safe (YAML 1.1) rules; timestamps stay text."""
     tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
     construct = _YAML11.get(tag)
-    return construct(yaml.ScalarNode(tag, text)) if construct else text
+    if construct is None:
+        return text
+    try:
+        return construct(yaml.ScalarNode(tag, text))
+    except ValueError:  # pyyaml's patterns accept a few texts its constructors reject ("0x_")
+        return text
 
 
 def _explicit(tag: str, text: str, schema: Schema) -> Any:
@@ -269,6 +274,7 @@ class _Builder:
         Scalar, Alias = yaml.ScalarEvent, yaml.AliasEvent
         MapStart, SeqStart = yaml.MappingStartEvent, yaml.SequenceStartEvent
         MapEnd, SeqEnd = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        resolve = self.resolve
         while True:
             ev = get()
             if ev is None:
@@ -280,13 +286,17 @@ class _Builder:
                 line, col = mark.line + 1, mark.column + 1
                 tag = ev.tag
                 text = ev.value
-                if stack and stack[-1].is_map and stack[-1].key is _NO_KEY and text == MERGE and tag is None \
-                        and ev.implicit[0]:
-                    self._add(_MERGE_KEY, 1, line, col, None, text)
-                    continue
-                if tag is None or tag == "!":
-                    value = self.resolve(text) if (tag is None and ev.implicit[0]) else text
-                    tag = None
+                parent = stack[-1] if stack else None
+                if tag is None:
+                    if ev.implicit[0]:
+                        if text == MERGE and parent is not None and parent.is_map and parent.key is _NO_KEY:
+                            self._add(_MERGE_KEY, 1, line, col, None, text)
+                            continue
+                        value = resolve(text)
+                    else:
+                        value = text
+                elif tag == "!":
+                    value, tag = text, None
                 elif tag.startswith(_STD):
                     value = _explicit(tag, text, self.schema)
                     tag = None
@@ -294,7 +304,13 @@ class _Builder:
                     value = self.on_tag(tag, text) if self.on_tag else text
                 if ev.anchor:
                     self.anchors[ev.anchor] = (value, 1, tag, text)
-                self._add(value, 1, line, col, tag, text)
+                if parent is not None and not parent.is_map:  # the common case, inlined
+                    parent.size += 1
+                    container = parent.value
+                    list.append(container, value)
+                    container._meta.append((line, col, tag, text))
+                else:
+                    self._add(value, 1, line, col, tag, text)
             elif cls is MapStart or cls is SeqStart:
                 self.nodes += 1
                 mark = ev.start_mark
@@ -311,6 +327,8 @@ class _Builder:
             elif cls is MapEnd or cls is SeqEnd:
                 frame = stack.pop()
                 value = frame.value
+                if self.nodes > self.max_nodes:
+                    self._check_size(frame.line, frame.column)
                 if frame.is_map and frame.merges:
                     self._apply_merges(frame)
                 if frame.tag and self.on_tag:

@@ -141,7 +141,8 @@ def test_placeholders(value):
 
 @pytest.mark.parametrize("value", [
     "hunter2", "changeme", "admin123", "password", "settlement", "typescript", "S3cr3t!",
-    "FaKe2024SecureDbPassword123", "useful-but-real-9",
+    "FaKe2024SecureDbPassword123", "useful-but-real-9", "change-me", "CHANGE_ME", "ADMIN",
+    "pass_here_FaKe", "%A0000000",
 ])
 def test_real_values_are_not_placeholders(value):
     assert not is_placeholder(value)
@@ -156,7 +157,7 @@ def test_references():
     "admin", "admin123", "Admin123", "administrator", "password", "password1", "Password123",
     "changeme", "CHANGEME", "root", "toor", "secret", "123456", "12345678", "qwerty", "letmein",
     "guest", "test", "default", "postgres", "mysql", "redis", "minioadmin", "changeit",
-    "prom-operator", "'admin'",
+    "prom-operator", "'admin'", "change-me", "CHANGE_ME",
 ])
 def test_default_credentials(value):
     assert is_default_credential(value)
@@ -219,3 +220,19 @@ def test_redact_tokens_and_url_passwords():
     assert token not in redact_tokens(f"curl -H 'Authorization: token {token}'")
     assert redact_url_passwords("redis://:p@ss@cache:6379/0") == "redis://:****@cache:6379/0"
     assert redact_url_passwords("postgresql://app:s3cr3t@db/app") == "postgresql://app:****@db/app"
+
+
+def test_scrubber_masks_known_secret_values_anywhere():
+    from auditor.redact import Scrubber, secret_values
+
+    values = secret_values([
+        ("REDIS_PASSWORD", "FaKe-Redis-Auth-0000"), ("GRAFANA_ADMIN_PASSWORD", "admin123"),
+        ("DATABASE_URL", "postgresql://app:FaKe-Pg-Pass-0000@db/app"), ("LOG_LEVEL", "info"),
+        ("DB_PASSWORD", "${DB_PASSWORD}"), ("TOKEN_TTL", "3600"), (None, "ghp_" + "F" * 36),
+    ])
+    assert values == {"FaKe-Redis-Auth-0000", "admin123", "FaKe-Pg-Pass-0000", "ghp_" + "F" * 36}
+    scrub = Scrubber(values)
+    assert scrub("redis-server --requirepass FaKe-Redis-Auth-0000") == "redis-server --requirepass FaK****000"
+    assert scrub("| GRAFANA_ADMIN_PASSWORD | admin123 |") == "| GRAFANA_ADMIN_PASSWORD | ad****23 |"
+    assert scrub("nothing to hide") == "nothing to hide"
+    assert Scrubber([])("admin123") == "admin123"
