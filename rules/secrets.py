@@ -29,6 +29,7 @@ class Assignment:
     value: str  # the value as the reader sees it; as written where interpolation applies
     loc: Loc  # where the value starts
     service: Optional[str] = None  # compose service name
+    project: Optional[str] = None  # ComposeProject.id of a compose value
     template: bool = False  # an env template (.env.example ...): examples, not config
     copied: bool = False  # the value came from interpolation: its env file line is reported
     refs: bool = False  # the value is built from `${VAR}` references (`Bearer ${TOKEN}`)
@@ -66,9 +67,8 @@ def assignments(graph: Graph) -> Iterator[Assignment]:
             for e in s.environment:
                 if e.value is None:
                     continue
-                raw = getattr(e, "raw", None)  # as written, when the loader keeps it
-                copied = k.is_reference(raw) if raw is not None else e.value in feeding
-                yield Assignment("compose", e.key, e.value, e.loc, service=s.name, copied=copied)
+                yield Assignment("compose", e.key, e.value, e.loc, service=s.name,
+                                 project=project.id, copied=e.value in feeding)
     for doc in graph.docs:
         for m in doc.mentions:
             if m.key and "=" in m.text:
@@ -89,7 +89,7 @@ def _has_reference(value: str) -> bool:
 
 
 def _interpolation_values(graph: Graph, sources: tuple[str, ...]) -> set[str]:
-    """Values of the secret-named variables of the env files that feed a project's interpolation.
+    """Secrets (values of secret-named keys, tokens) of the env files feeding interpolation.
 
     The compose model keeps values after interpolation: a value equal to one of these was most
     likely written `${VAR}`, and the env file line is where the secret is written.
@@ -102,7 +102,7 @@ def _interpolation_values(graph: Graph, sources: tuple[str, ...]) -> set[str]:
 # ---------------------------------------------------------------- SEC001
 
 
-def _whole_url_with_password(value: str) -> bool:
+def _holds_url_password(value: str) -> bool:
     return any(u.password for u in find_urls(value))
 
 
@@ -111,7 +111,7 @@ def plaintext_kind(a: Assignment) -> Optional[str]:
     v = a.value.strip()
     if a.template or a.copied or not v or k.is_public(v):
         return None
-    if _whole_url_with_password(v):
+    if _holds_url_password(v):
         return None  # SEC002's (or SEC003's)
     fmt = k.token_format_in_context(a.key or "", v)
     if fmt == "a JSON Web Token" and a.key and k.public_key(a.key):
@@ -203,10 +203,10 @@ def url_passwords(graph: Graph) -> Iterator[UrlSecret]:
         for u in find_urls(a.value):
             if not u.password or k.is_placeholder(u.password):
                 continue
-            if a.source == "compose":
-                if a.loc.path not in feeding:
-                    feeding[a.loc.path] = _feeding(graph, a.loc.path)
-                if u.password in feeding[a.loc.path]:
+            if a.source == "compose" and a.project is not None:
+                if a.project not in feeding:
+                    feeding[a.project] = _feeding(graph, a.project)
+                if u.password in feeding[a.project]:
                     continue  # interpolated from an env file: reported at its line
             loc = a.at(u.start)
             spot = (loc.path, loc.line, loc.column)
@@ -230,9 +230,9 @@ def _url_holders(graph: Graph) -> Iterator[Assignment]:
                     yield Assignment("nginx", "proxy_pass", target.raw, target.loc)
 
 
-def _feeding(graph: Graph, compose_file: str) -> set[str]:
-    """Values and URL passwords of the env files feeding the interpolation of a compose file."""
-    project = next((p for p in graph.projects if compose_file in p.files), None)
+def _feeding(graph: Graph, project_id: str) -> set[str]:
+    """Values and URL passwords of the env files feeding the interpolation of a project."""
+    project = next((p for p in graph.projects if p.id == project_id), None)
     sources = set(project.env_sources) if project else set()
     values: set[str] = set()
     for env in graph.env_files:
@@ -241,10 +241,6 @@ def _feeding(graph: Graph, compose_file: str) -> set[str]:
                 values.add(v.value)
                 values.update(u.password for u in find_urls(v.value) if u.password)
     return values
-
-
-def _url_subject(a: Assignment) -> str:
-    return a.subject if a.key else "URL"
 
 
 @rule("SEC002", "credentials-in-url", "error",
@@ -281,11 +277,9 @@ def credentials_in_url(graph: Graph) -> Iterator[Problem]:
     placeholder: `postgresql://app:<password>@db:5432/app`.
     """
     for hit in url_passwords(graph):
-        if hit.where.source != "docs" and k.is_default_credential(hit.url.password or ""):
-            continue  # SEC003's
-        if hit.where.source == "docs" and k.is_default_credential(hit.url.password or ""):
-            continue  # an example in the docs (`postgres:postgres@localhost`)
-        subject = _url_subject(hit.where)
+        if k.is_default_credential(hit.url.password or ""):
+            continue  # SEC003's; in docs, an example (`postgres:postgres@localhost`)
+        subject = hit.where.subject
         message = (f"{subject} embeds a password in its URL ({hit.url.masked})" if hit.where.key
                    else f"URL embeds a password ({hit.url.masked})")
         yield Problem(message=message, loc=hit.loc, key=f"{subject}\x1f{hit.url.masked}", secret=True)
@@ -330,7 +324,7 @@ def default_credential(graph: Graph) -> Iterator[Problem]:
     in its database).
     """
     for a in assignments(graph):
-        if a.source == "docs" or a.template or a.copied or not a.key or k.key_kind(a.key) is None:
+        if a.source == "docs" or a.template or a.copied or a.refs or k.key_kind(a.key or "") is None:
             continue
         v = a.value.strip()
         if k.is_placeholder(v) or not k.is_default_credential(v):
@@ -340,6 +334,6 @@ def default_credential(graph: Graph) -> Iterator[Problem]:
     for hit in url_passwords(graph):
         if hit.where.source == "docs" or not k.is_default_credential(hit.url.password or ""):
             continue
-        subject = _url_subject(hit.where)
+        subject = hit.where.subject
         yield Problem(message=f"{subject} uses a well-known default password in its URL ({hit.url.masked})",
                       loc=hit.loc, key=f"{subject}\x1f{hit.url.masked}", secret=True)

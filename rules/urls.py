@@ -123,6 +123,12 @@ def _deployments(refs: list[UrlRef]) -> list[list[UrlRef]]:
     return scopes
 
 
+def _own_project_link(ref: UrlRef) -> bool:
+    """A compose service's URL to a service of its own project, by name."""
+    return bool(ref.service and ref.target_service and not ref.served_here
+                and ref.service.rpartition("::")[0] == ref.target_service.rpartition("::")[0])
+
+
 def _disagreements(graph: Graph, refs: list[UrlRef]) -> Iterator[Problem]:
     # One representative per endpoint, endpoints that reach the same service being one: the
     # first place it is written. n representatives give n-1 findings.
@@ -132,6 +138,9 @@ def _disagreements(graph: Graph, refs: list[UrlRef]) -> Iterator[Problem]:
     reps = list(firsts.values())
     for later in reps[1:]:
         earlier = reps[0]
+        if (_own_project_link(later) and _own_project_link(earlier)
+                and later.service.rpartition("::")[0] != earlier.service.rpartition("::")[0]):
+            continue  # two stacks, each calling its own service by name: nothing shared
         yield Problem(
             message=(f"{_name(graph, earlier)} points at {_endpoint(earlier)} but "
                      f"{_name(graph, later)} points at {_endpoint(later)}"),
@@ -278,7 +287,7 @@ def websocket_upgrade_missing(graph: Graph) -> Iterator[Problem]:
                     message=f"location {loc.path} proxies a websocket endpoint ({why}) but lacks "
                             f"{', '.join(missing)}; the upgrade handshake cannot pass",
                     loc=loc.loc,
-                    key=f"{server.id.rpartition(':')[0]}|{loc.modifier}{loc.path}|{','.join(missing)}",
+                    key=f"{server.id.rpartition(':')[0]}|{loc.modifier}{loc.path}",
                 )
 
 

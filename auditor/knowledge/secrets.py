@@ -64,8 +64,7 @@ PUBLIC_WORDS = frozenset({"public", "publishable"})
 NON_SECRET_KEY_QUALIFIERS = frozenset({
     "site", "anon", "cache", "sort", "partition", "primary", "foreign", "object", "idempotency",
     "routing", "lookup", "map", "group", "label", "hot", "dedup", "dedupe", "i18n", "translation",
-    "row", "index", "shard", "lock", "unique",
-    "composite", "cursor", "event", "metric", "tag",
+    "row", "index", "shard", "lock", "unique", "composite", "cursor", "event", "metric", "tag",
 })
 # A word after the secret word that says the value is ABOUT the secret (a URL, a length, a
 # path, a name), not the secret itself: `PASSWORD_RESET_URL`, `TOKEN_TTL`, `SECRET_NAME`.
@@ -88,7 +87,6 @@ META_WORDS = frozenset({
     "rotate", "generator", "chars", "lowercase", "uppercase", "digits", "symbols", "special",
     "history", "lockout",
 })
-# A later secret word starts over: `PASSWORD_RESET_TOKEN` is a secret (the reset token).
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
@@ -121,7 +119,11 @@ def _word_kind(words: list[str], i: int) -> Optional[str]:
 
 
 def key_kind(name: str) -> Optional[str]:
-    """How `name` names a secret: "password", "secret", "weak" (`*_KEY`, `*_AUTH`), or None."""
+    """How `name` names a secret: "password", "secret", "weak" (`*_KEY`, `*_AUTH`), or None.
+
+    A meta word after a secret word cancels it (`PASSWORD_RESET_URL`); a later secret word
+    starts over (`PASSWORD_RESET_TOKEN` is the reset token, a secret).
+    """
     words = key_words(name)
     if not words or PUBLIC_WORDS & set(words):
         return None

@@ -74,7 +74,7 @@ class JsonDoc:
 
 
 def parse_json(path: str, text: str, limits: Limits = Limits()) -> tuple[Optional[JsonDoc], Optional[LoadProblem]]:
-    """(document, None) or (None, AUD001 problem) for text that is not JSON or nests too deeply."""
+    """(document, None), or (None, problem): AUD001 for text that is not JSON, AUD002 past the depth limit."""
     lines = Lines(text)
     closed: list[int] = []  # offsets of `{`, in the order their objects close
     stack: list[int] = []
@@ -86,7 +86,9 @@ def parse_json(path: str, text: str, limits: Limits = Limits()) -> tuple[Optiona
             stack.append(m.start())
             if len(stack) > limits.max_depth:
                 line, column = lines.at(m.start())
-                return None, problem(f"nested deeper than {limits.max_depth} levels; not loaded", Loc(path=path, line=line, column=column))
+                # over a limit: "not read" (AUD002), as for oversized files and deep YAML
+                loc = Loc(path=path, line=line, column=column)
+                return None, LoadProblem(rule="AUD002", message=f"nested deeper than {limits.max_depth} levels; not read", loc=loc)
         elif stack:
             opened = stack.pop()
             if ch == "}" and text[opened] == "{":
@@ -106,7 +108,7 @@ def parse_json(path: str, text: str, limits: Limits = Limits()) -> tuple[Optiona
     except ValueError as exc:  # e.g. an integer over Python's digit limit
         return None, problem(f"invalid JSON: {exc}", Loc(path=path))
     except RecursionError:
-        return None, problem("nested too deeply; not loaded", Loc(path=path))
+        return None, LoadProblem(rule="AUD002", message="nested too deeply to be read; not read", loc=Loc(path=path))
     return JsonDoc(path, text, value, lines), None
 
 

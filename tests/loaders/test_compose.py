@@ -45,7 +45,7 @@ def test_wrong_shapes_are_aud001_and_the_rest_loads(tmp_path):
             image: nginx
             ports: "80:80"
             depends_on: [1, db]
-            environment: [1.5]
+            environment: [{a: b}]
           ports_bad:
             image: x
             ports:
@@ -57,8 +57,8 @@ def test_wrong_shapes_are_aud001_and_the_rest_loads(tmp_path):
     [project] = projects
     assert [s.name for s in project.services] == ["ok", "ports_bad"]
     found = sorted((p.rule, p.loc.line, p.loc.column) for p in problems)
-    assert found == [("AUD001", 2, 3), ("AUD001", 6, 14), ("AUD001", 7, 20), ("AUD001", 8, 21),
-                     ("AUD001", 13, 11), ("AUD001", 15, 3)]
+    assert found == [("AUD001", 2, 3), ("AUD001", 6, 12), ("AUD001", 7, 18), ("AUD001", 8, 19),
+                     ("AUD001", 13, 9), ("AUD001", 15, 3)]
     assert [d.service for d in service(project, "ok").depends_on] == ["db"]
     assert [p.target for p in service(project, "ports_bad").ports] == [80, 443]
 
@@ -201,7 +201,8 @@ def test_depends_on_forms(tmp_path):
     deps = {d.service: (d.condition, d.required, d.restart, d.loc.line)
             for d in service(projects[0], "b").depends_on}
     assert deps == {"c": ("service_healthy", True, True, 8),
-                    "d": ("service_completed_successfully", False, False, 11)}
+                    "d": ("service_completed_successfully", False, False, 11),
+                    "e": ("service_started", True, False, 14)}  # kept, its unknown condition reported
     assert [(p.rule, p.loc.line) for p in problems] == [("AUD001", 15)]
     assert [(d.service, d.condition, d.loc.line) for d in service(projects[0], "a").depends_on] == [
         ("b", "service_started", 4), ("c", "service_started", 4)]
@@ -257,7 +258,7 @@ def test_custom_env_files_relative_to_the_project(tmp_path):
         "app/conf/base.env": "PORT=3000\nDOMAIN=staging\nURL=https://${DOMAIN}\n",
         "app/conf/prod.env": "DOMAIN=prod\nURL2=https://${DOMAIN}\n",
         "app/compose.yaml": "services:\n  a:\n    image: a\n    ports: ['${PORT}:3000']\n"
-                            "    environment: [URL=${URL}, URL2=${URL2}]\n",
+                            "    environment:\n      - URL=${URL}\n      - URL2=${URL2}\n",
     }, env_files=("conf/base.env", "conf/prod.env", "conf/missing.env"))
     [project] = projects
     assert project.env_sources == ("app/conf/base.env", "app/conf/prod.env")

@@ -112,12 +112,15 @@ def test_top_level_list_from_a_query_and_not_an_object():
     assert problems_at(rules_from_aws_json('"just a string"', "x.json")[1])[0][0] == "AUD001"
 
 
-def test_json_nesting_over_the_limit_is_aud001_not_a_crash():
+def test_json_nesting_over_the_limit_is_not_read_not_a_crash():
     deep = '{"SecurityGroups": ' + "[" * 20_000 + "]" * 20_000 + "}"
     rules, problems = rules_from_aws_json(deep, "deep.json")
-    assert rules == [] and problems[0].rule == "AUD001" and "nested deeper" in problems[0].message
-    rules, problems = rules_from_aws_json("[" * 20_000, "deep.json", Limits(max_depth=100_000))
-    assert rules == [] and problems[0].rule == "AUD001"
+    assert problems_at(problems) == [("AUD002", 1, "nested deeper than 200 levels; not read")]
+    # the `{` is level 1, the `[`s start at column 20: the 200th of them is level 201
+    assert problems[0].loc.column == 219 and rules == []
+    # past the limit of the C parser itself (a RecursionError inside json)
+    rules, problems = rules_from_aws_json("[" * 20_000 + "]" * 20_000, "deep.json", Limits(max_depth=100_000))
+    assert rules == [] and problems[0].rule == "AUD002"
 
 
 # ---------------------------------------------------------------- terraform
@@ -327,7 +330,7 @@ def test_cfn_yaml_alias_bomb_and_deep_nesting_are_bounded():
     rules, problems = rules_from_cfn(bomb, "bomb.yaml")
     assert rules == [] and len(problems) == 1 and len(problems[0].message) < 300
     rules, problems = rules_from_cfn("a: " + "[" * 20_000, "deep.yaml")
-    assert rules == [] and problems[0].rule == "AUD001"
+    assert rules == [] and problems[0].rule == "AUD002"
 
 
 # ---------------------------------------------------------------- dispatch
