@@ -50,8 +50,11 @@ def url_mismatch(graph: Graph) -> Iterator[Problem]:
     unless the graph shows both reach the same service (an internal `http://api:8080/` and a
     public `https://host/api/` that nginx proxies to `api:8080`).
 
-    Lists (`RELAY_URLS`, a value holding several URLs), vague names (`URL`, `BASE_URL`), env
-    templates and URLs quoted in docs are not compared.
+    Variables of different projects or folders of the repository are compared too. Not
+    compared: lists (`RELAY_URLS`, a value holding several URLs), vague names (`URL`,
+    `BASE_URL`), env templates, URLs quoted in docs, two deployment variants of one folder
+    (`.env.development` and `.env.production` are never in effect together), and two compose
+    projects that each call a service of their own by name.
 
     ## Why is this bad?
     Two parts of the stack then talk to different endpoints while everybody believes they share

@@ -366,7 +366,9 @@ def _target(parts, ref: dict, names, by_port, publics, proxies: set[str]) -> dic
         return {}
     host = parts.host
     if host in names and parts.port is not None:
-        s = names[host][0]
+        # A compose service's URL resolves on its own project's network first.
+        project = (ref.get("service") or "").rpartition("::")[0]
+        s = next((c for c in names[host] if c.project == project), names[host][0])
         return {"target_service": service_key(s), "target_port": parts.port}
     public = addr.is_public_ip(host) or host in publics
     if public and parts.port is not None:

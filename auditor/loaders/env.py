@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import re
 from collections import ChainMap
-from typing import Mapping, Optional
+from typing import Iterator, Mapping, Optional
 
 from dotenv.parser import parse_stream
 
@@ -42,6 +42,34 @@ _SIMPLE_ESCAPES = {
     '"': '"', "\\": "\\",
     "$": "$$",  # stays a literal dollar through interpolation
 }
+# Characters that expansion may copy out of variables, per file. `B=$A$A`, `C=$B$B`... doubles
+# at each line; compose would exhaust memory, the loader reports the line and goes on.
+EXPANSION_BUDGET = 4 << 20
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Metered(Mapping[str, str]):
+    """The expansion lookup, charging each value handed out against the file's budget."""
+
+    def __init__(self, layers: Mapping[str, str], budget: int):
+        self.layers = layers
+        self.left = budget
+
+    def __getitem__(self, key: str) -> str:
+        value = self.layers[key]
+        if len(value) > self.left:
+            raise _TooLarge
+        self.left -= len(value)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
 
 
 class _Bad(Exception):
@@ -66,7 +94,7 @@ def parse_env(text: str, path: str, *, env: Optional[Mapping[str, str]] = None,
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as the Reader folds them
     lines = Lines(text)
     defined: dict[str, str] = {}
-    lookup = ChainMap(dict(env or {}), defined)
+    lookup = _Metered(ChainMap(dict(env or {}), defined), EXPANSION_BUDGET)
     found: list[EnvVar] = []
     problems: list[LoadProblem] = []
 
@@ -74,8 +102,8 @@ def parse_env(text: str, path: str, *, env: Optional[Mapping[str, str]] = None,
         line, column = lines.at(offset)
         return Loc(path=path, line=line, column=column)
 
-    start = 0
-    for segment in binding_texts(text):
+    start = 1 if text.startswith("\ufeff") else 0  # python-dotenv drops a BOM
+    for segment in binding_texts(text[start:]):
         end = start + len(segment)
         try:
             for var in _statements(text, start, end, lookup, loc):
@@ -166,7 +194,11 @@ def _unescape(match: re.Match) -> str:
 
 
 def _expand(value: str, lookup: Mapping[str, str], statement: int) -> str:
-    result = interpolate(value, lookup)
+    try:
+        result = interpolate(value, lookup)
+    except _TooLarge:
+        raise _Bad(f"value not expanded: expansion in this file passes {EXPANSION_BUDGET} characters",
+                   statement) from None
     if result.errors:
         # compose refuses the whole file on a bad `${...}` or a `${VAR:?message}` left unset.
         raise _Bad("value cannot be interpolated: invalid or failing ${...} expression", statement)

@@ -87,7 +87,7 @@ def explode(
         if kind == "cidr":
             canon = canonical_cidr(text)
             if canon is None:
-                problems.append(LoadProblem(rule="AUD001", message=f"invalid CIDR {text!r}", loc=loc))
+                problems.append(LoadProblem(rule="AUD001", message=f"invalid CIDR {shown(text)}", loc=loc))
                 continue
             text, kind = canon
         rules.append(
@@ -107,6 +107,16 @@ def explode(
 
 def problem(message: str, loc: Loc) -> LoadProblem:
     return LoadProblem(rule="AUD001", message=message, loc=loc)
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value for a message, kept short: inputs can hold huge strings or structures."""
+    if isinstance(value, dict):
+        return "{...}"
+    if isinstance(value, list):
+        return "[...]"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # ---------------------------------------------------------------- dispatch

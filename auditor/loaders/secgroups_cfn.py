@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 from ..model import Loc
 from ..reader import Limits, Reader
-from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name
+from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name, shown
 from .secgroups_json import parse_json
 from .yamlsrc import YList, YMap, cfn_tag, load_yaml
 
@@ -66,9 +66,10 @@ def rules_from_cfn(text: str, path: str, limits: Limits = Limits()) -> tuple[Rul
         return [], problems
     if not isinstance(resources, dict):
         return [], problems + [problem("Resources should be a mapping", doc.member_loc(top, "Resources"))]
-    for logical_id, resource in resources.items():
+    for rkey, resource in resources.items():
+        logical_id = str(rkey)  # YAML keys may be numbers
         if not isinstance(resource, dict):
-            problems.append(problem(f"resource {logical_id} should be a mapping", doc.member_loc(resources, logical_id)))
+            problems.append(problem(f"resource {shown(logical_id)} should be a mapping", doc.member_loc(resources, rkey)))
             continue
         rtype = resource.get("Type")
         props = resource.get("Properties", {})
@@ -94,7 +95,7 @@ def rules_from_cfn(text: str, path: str, limits: Limits = Limits()) -> tuple[Rul
         else:
             group = {"group_id": _ref_id(props.get("GroupId")), "group_name": _plain(props.get("GroupName"))}
             direction = "ingress" if rtype.endswith("Ingress") else "egress"
-            rules += _rule(doc, props, direction, group, doc.member_loc(resources, logical_id), problems)
+            rules += _rule(doc, props, direction, group, doc.member_loc(resources, rkey), problems)
     return rules, problems
 
 
@@ -122,7 +123,7 @@ def _rule(doc: Any, entry: dict[str, Any], direction: str, group: dict[str, str]
     else:
         protocol = protocol_name(raw)  # type: ignore[assignment]
         if protocol is None:
-            problems.append(problem(f"IpProtocol {raw!r} is not a protocol", at))
+            problems.append(problem(f"IpProtocol {shown(raw)} is not a protocol", at))
             return []
     ports = []
     for key, name in (("FromPort", "from_port"), ("ToPort", "to_port")):
@@ -133,7 +134,7 @@ def _rule(doc: Any, entry: dict[str, Any], direction: str, group: dict[str, str]
             continue
         port, ok = port_number(value)
         if not ok:
-            problems.append(problem(f"{key} {value!r} is not a port number", doc.member_loc(entry, key)))
+            problems.append(problem(f"{key} {shown(value)} is not a port number", doc.member_loc(entry, key)))
             return []
         ports.append(port)
     sources: list[Source] = []

@@ -15,7 +15,7 @@ from typing import Any, Iterator, Optional
 
 from ..model import LoadProblem, Loc
 from ..reader import Limits, Lines, Reader
-from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name
+from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name, shown
 
 # A JSON string (closing quote optional, so the pattern always matches and stays linear on
 # hostile text) or one bracket.
@@ -222,13 +222,13 @@ def _text(doc: JsonDoc, obj: PosDict, key: str, problems: Problems) -> Optional[
 def _protocol_ports(doc: JsonDoc, obj: PosDict, problems: Problems) -> Optional[tuple[str, Optional[int], Optional[int]]]:
     protocol = protocol_name(obj.get("IpProtocol"))
     if protocol is None:
-        problems.append(problem(f"IpProtocol {obj.get('IpProtocol')!r} is not a protocol", doc.loc(obj)))
+        problems.append(problem(f"IpProtocol {shown(obj.get('IpProtocol'))} is not a protocol", doc.loc(obj)))
         return None
     ports = []
     for key in ("FromPort", "ToPort"):
         port, ok = port_number(obj.get(key))
         if not ok:
-            problems.append(problem(f"{key} {obj.get(key)!r} is not a port number", doc.member_loc(obj, key)))
+            problems.append(problem(f"{key} {shown(obj.get(key))} is not a port number", doc.member_loc(obj, key)))
             return None
         ports.append(port)
     return protocol, ports[0], ports[1]
@@ -294,7 +294,7 @@ def _rule_entry(doc: JsonDoc, entry: PosDict, rules: Rules, problems: Problems) 
         return
     egress = entry.get("IsEgress")
     if not isinstance(egress, bool):
-        problems.append(problem(f"IsEgress should be true or false, not {egress!r}", doc.loc(entry)))
+        problems.append(problem(f"IsEgress should be true or false, not {shown(egress)}", doc.loc(entry)))
         return
     rules += explode(
         sources,

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from ..model import Loc
 from ..reader import Lines, Reader
-from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name
+from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name, shown
 
 _MAX_PROBLEMS = 20  # syntax problems reported per file; hostile input could make thousands
 
@@ -264,7 +264,7 @@ class _Parser:
                     stack.append(block)
                     i = j + 1
                 else:  # not a block header: skip the whole run, so a line of names stays linear
-                    self.issues.append((f"unexpected {tok[i]!r}", start[i]))
+                    self.issues.append((f"unexpected {shown(tok[i])}", start[i]))
                     i = j
                 continue
             if self._is(i, "}"):
@@ -276,7 +276,7 @@ class _Parser:
                 self.issues.append(("unexpected '{'", start[i]))
                 stack.append(Block("", [], start[i]))
             else:
-                self.issues.append((f"unexpected {tok[i]!r}" if k != "str" else "unexpected string", start[i]))
+                self.issues.append((f"unexpected {shown(tok[i])}" if k != "str" else "unexpected string", start[i]))
             i += 1
         if len(stack) > 1:
             self.issues.append((f"block {stack[1].type or '{'} is never closed", stack[1].start))
@@ -462,7 +462,7 @@ def _rule(attrs: dict[str, Expr], style: Any, direction: str, group: dict[str, s
     if raw_protocol.kind in ("str", "num"):
         protocol = protocol_name(raw_protocol.value)
         if protocol is None:
-            problems.append(problem(f"{protocol_key} {raw_protocol.value!r} is not a protocol", at))
+            problems.append(problem(f"{protocol_key} {shown(raw_protocol.value)} is not a protocol", at))
             return []
     else:
         protocol = _text(raw_protocol)
@@ -473,7 +473,7 @@ def _rule(attrs: dict[str, Expr], style: Any, direction: str, group: dict[str, s
         if value is None or value.kind in ("str", "num", "null"):
             port, ok = port_number(value.value if value else None)
             if not ok:
-                problems.append(problem(f"{key} {value.value!r} is not a port number", at))  # type: ignore[union-attr]
+                problems.append(problem(f"{key} {shown(value.value)} is not a port number", at))  # type: ignore[union-attr]
                 return []
         else:
             port = None

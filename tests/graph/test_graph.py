@@ -350,3 +350,10 @@ def test_name_served_on_another_port_falls_back_to_a_catch_all_default_server():
     a, b = g.urls
     assert (a.routed, a.route_server, a.target_service) == (True, "site.conf:20", "p::web")
     assert b.routed is False  # 8443's default server is another site, not a catch-all
+
+
+def test_service_name_urls_resolve_in_their_own_project_first():
+    a = project(svc("api", expose=[8080], project="a"), svc("w", project="a", env={"API_URL": "http://api:8080/"}), pid="a")
+    b = project(svc("api", expose=[9000], project="b"), svc("r", project="b", env={"API_URL": "http://api:9000/"}), pid="b")
+    g = graph([a, b])
+    assert sorted((u.service, u.target_service) for u in g.urls) == [("a::w", "a::api"), ("b::r", "b::api")]

@@ -5,7 +5,7 @@ from dotenv.parser import parse_stream
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.loaders.env import load_env, parse_env
+from auditor.loaders.env import EXPANSION_BUDGET, load_env, parse_env
 from auditor.model import EnvFile
 from auditor.reader import Reader
 
@@ -187,6 +187,22 @@ def test_unclosed_quote_at_end_of_file():
     f, problems = parse_env("A=1\nB='open\n", ".env")
     assert [v.key for v in f.vars] == ["A"]
     assert [(p.rule, p.loc.line) for p in problems] == [("AUD001", 2)]
+
+
+def test_expansion_bomb_is_cut_off():
+    text = "A=" + "x" * 1000 + "\n" + "".join(f"V{i}=${{V{i - 1}}}${{V{i - 1}}}\n" for i in range(1, 40))
+    text = text.replace("${V0}", "${A}")
+    f, problems = parse_env(text + "LAST=ok\n", ".env")
+    assert [p.rule for p in problems] == ["AUD001"]  # later lines see the cut one as unset
+    assert "expan" in problems[0].message
+    assert f.vars[-1].key == "LAST"
+    assert sum(len(v.value) for v in f.vars) < 2 * EXPANSION_BUDGET
+
+
+def test_byte_order_mark_in_text():
+    f, problems = parse_env("\ufeffA=1\nB='x\nC=3\n", ".env")
+    assert [(v.key, v.loc.line, v.loc.column) for v in f.vars] == [("A", 1, 2), ("C", 3, 1)]
+    assert [p.loc.line for p in problems] == [2]
 
 
 # ---------------------------------------------------------------- files
