@@ -59,7 +59,8 @@ def load_graph(root: Path, paths: Sequence[str], config: Config,
         found.files = [f.model_copy(update={"tracked": False}) if f.path in ignored else f
                        for f in found.files]
     inputs = load_inputs(reader, found, env_files=tuple(env_files or config.compose.env_files))
-    graph = build_graph(inputs, public_addresses=config.hosts.public_addresses)
+    graph = build_graph(inputs, public_addresses=config.hosts.public_addresses,
+                        external_hosts=config.hosts.external)
     return graph, reader
 
 

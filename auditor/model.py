@@ -226,6 +226,7 @@ class NginxServer(Frozen):
     id: str
     listens: tuple[NginxListen, ...] = ()
     server_names: tuple[str, ...] = ()
+    server_names_loc: Optional[Loc] = None  # the first `server_name` directive
     locations: tuple[NginxLocation, ...] = ()
     ssl_protocols: tuple[str, ...] = ()  # effective
     ssl_protocols_loc: Optional[Loc] = None

@@ -17,7 +17,8 @@ _HOST_GATEWAYS = {"host.docker.internal", "172.17.0.1", "host-gateway"}
 _GATEWAY_VIA = "172.17.0.1"
 
 
-def build_graph(inputs: Inputs, *, public_addresses: Iterable[str] = ()) -> Graph:
+def build_graph(inputs: Inputs, *, public_addresses: Iterable[str] = (),
+                external_hosts: Iterable[str] = ()) -> Graph:
     services = {service_key(s): s for p in inputs.projects for s in p.services}
     names = _name_index(inputs)
     listeners = _listeners(inputs, services)
@@ -26,7 +27,8 @@ def build_graph(inputs: Inputs, *, public_addresses: Iterable[str] = ()) -> Grap
     links = _proxy_links(inputs, services, names, by_port)
     link_index = {(l.server, l.location): l for l in links if l.location is not None}
     instances = _instances(inputs, services)
-    urls = _urls(inputs, services, names, by_port, instances, link_index, publics)
+    external = {h.lower() for h in external_hosts}
+    urls = _urls(inputs, services, names, by_port, instances, link_index, publics, external)
     exposures = _exposures(inputs, listeners)
     return Graph.from_inputs(
         inputs, public_addresses=publics, listeners=tuple(listeners), proxy_links=tuple(links),
@@ -60,12 +62,18 @@ def _networks(service: Service) -> set[str]:
 def _listeners(inputs: Inputs, services: dict[str, Service]) -> list[Listener]:
     out: list[Listener] = []
     for key, s in services.items():
+        host_mode = s.network_mode == "host"
         for p in s.ports:
             rng = p.published_range
-            if rng is None:
+            if host_mode:
+                # Docker ignores `ports:` with network_mode: host; the process binds its own port.
+                rng, address = p.target_range, ""
+            elif rng is None:
                 continue
+            else:
+                address = addr.normalize_bind(p.host_ip)
             out.append(Listener(
-                kind="compose", address=addr.normalize_bind(p.host_ip), port=rng[0], port_end=rng[1],
+                kind="compose", address=address, port=rng[0], port_end=rng[1],
                 protocol=p.protocol, service=key, target=p.target, active=s.active_by_default,
                 loc=p.loc,
             ))
@@ -75,8 +83,8 @@ def _listeners(inputs: Inputs, services: dict[str, Service]) -> list[Listener]:
             continue  # its listens are container ports; the service's published ports are on the host
         for server in config.servers:
             for l in server.listens:
-                if l.unix is not None:
-                    continue
+                if l.unix is not None or l.port == 0:
+                    continue  # unix sockets, and ports written as variables, bind nothing we know
                 bind = addr.normalize_bind(l.address, ipv6=l.ipv6)
                 if bind == "" and not l.ipv6:
                     bind = addr.ALL_V4
@@ -269,7 +277,8 @@ def _instances(inputs: Inputs, services: dict[str, Service]) -> list[_Instance]:
 
 def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Service]],
           by_port: dict[int, list[Listener]], instances: list[_Instance],
-          link_index: dict[tuple[str, Optional[str]], ProxyLink], publics: tuple[str, ...]) -> list[UrlRef]:
+          link_index: dict[tuple[str, Optional[str]], ProxyLink], publics: tuple[str, ...],
+          external: set[str] = frozenset()) -> list[UrlRef]:
     out: list[UrlRef] = []
     proxies = {service_key(i.runner) for i in instances if i.runner is not None}
     env_values: dict[str, set[str]] = defaultdict(set)  # env file -> values holding URLs
@@ -284,7 +293,8 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
                        scheme=parts.scheme, host=parts.host, port=parts.port, path=parts.path,
                        username=parts.username, has_password=parts.password is not None, loc=loc,
                        in_list=len(found) > 1, **extra)
-            ref.update(_route(parts, instances, link_index))
+            if parts.host not in external:  # declared as served elsewhere: never judged here
+                ref.update(_route(parts, instances, link_index))
             ref.update(_target(parts, ref, names, by_port, publics, proxies))
             out.append(UrlRef(**ref))
 

@@ -271,6 +271,8 @@ class _Partial:
         for name, svc in other.services.items():
             if svc is _RESET:
                 self.services.pop(name, None)
+            elif isinstance(svc, _Override):
+                self.services[name] = _strip_markers(svc.value)
             elif name in self.services and self.services[name] is not _RESET:
                 self.services[name] = _merge_service(self.services[name], svc)
             else:
@@ -587,6 +589,7 @@ class _FileReader:
             self.bad(f"service {name!r} must be a mapping", loc)
             return
         fields: dict[str, Any] = {"_loc": loc}
+        partial.services[name] = _Override(fields) if tag == "!override" else fields
         for field, value in svc.items():
             reader = _FIELDS.get(field)
             if reader is None:
@@ -600,7 +603,6 @@ class _FileReader:
                 field = "_extends"  # applied after merging, never merged itself
             if parsed is not None:
                 fields[field] = _Override(parsed) if vtag == "!override" else parsed
-        partial.services[name] = fields
 
     # -- field readers (each returns the canonical value or None to skip) ------
 

@@ -224,6 +224,7 @@ def _server(s: Stmt, outer: _Scope, upstreams: dict[str, str]) -> NginxServer:
         id=f"{s.path}:{s.line}",
         listens=tuple(listens),
         server_names=tuple(a for d in block if d.name == "server_name" and d.block is None for a in d.args),
+        server_names_loc=next((d.loc for d in block if d.name == "server_name" and d.block is None), None),
         locations=tuple(_locations(block, scope, upstreams)),
         ssl_protocols=scope.ssl_protocols,
         ssl_protocols_loc=scope.ssl_protocols_loc,

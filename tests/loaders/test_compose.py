@@ -373,11 +373,13 @@ def test_override_merge_semantics(tmp_path):
 def test_override_tag_and_multi_documents(tmp_path):
     projects, problems = load(tmp_path, {
         "compose.yaml": "services:\n  a:\n    image: a\n    environment: {X: '1', Y: '2'}\n---\n"
-                        "services:\n  b:\n    image: b\n",
-        "compose.override.yaml": "services:\n  a:\n    environment: !override {Z: '3'}\n",
+                        "services:\n  b:\n    image: b\n    ports: ['1:1']\n",
+        "compose.override.yaml": "services:\n  a:\n    environment: !override {Z: '3'}\n"
+                                 "  b: !override\n    image: b2\n",
     })
     assert problems == []
     assert env(service(projects[0], "a")) == {"Z": "3"}
+    assert service(projects[0], "b").image == "b2" and service(projects[0], "b").ports == ()
     assert [s.name for s in projects[0].services] == ["a", "b"]
 
 
