@@ -1,15 +1,23 @@
 """User configuration: `[tool.auditor]` in pyproject.toml or `.auditor.toml`, found upwards.
 
-Validated by a pydantic model (the JSON Schema in `schemas/` is generated from it); an unknown
-key is a `ConfigError` naming the key and the file, which the cli turns into exit 2.
+Validated by a pydantic model; `schemas/config.schema.json` is generated from it
+(`python -m auditor.config --schema > schemas/config.schema.json`, a test keeps them equal).
+Every problem (an unknown key, a wrong type, a rule or option that does not exist) is a
+`ConfigError` naming the file, the line and the key, which the cli turns into exit 2.
+
+Paths and globs in the file are relative to the folder that holds it; keys may be written with
+`-` or `_` (`per-file-ignores` or `per_file_ignores`).
 """
 from __future__ import annotations
 
+import difflib
+import json
+import re
 import sys
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Any, Literal, Optional, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -17,6 +25,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 Severity = Literal["error", "warning", "note"]
+FailOn = Literal["error", "warning", "note", "never"]
 
 
 class _Section(BaseModel):
@@ -32,91 +41,355 @@ class ComposeSection(_Section):
 
 
 class RuleSection(_Section):
-    severity: Optional[Severity] = None
-    options: dict[str, object] = Field(default_factory=dict)
+    severity: Optional[Severity] = Field(default=None, description="Replaces the rule's default severity.")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="The rule's options (see `auditor explain ID`); unknown names are errors."
+    )
 
 
 class HostsSection(_Section):
     public_addresses: tuple[str, ...] = Field(
-        default=(), description="Public IPs or hostnames of the host that runs the stack."
+        default=(), description="Public IPs or hostnames of the host that runs the stack (URL004, EXP rules)."
     )
     external: tuple[str, ...] = Field(
-        default=(), description="Hostnames served elsewhere, never by this repo's nginx."
+        default=(), description="Hostnames served elsewhere: a URL to one of them is never judged "
+        "against this repo's nginx, even when a server_name matches (URL002).",
     )
 
 
 class DocsSection(_Section):
     synonyms: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, description="Extra docs column headers per fact (e.g. host_port)."
+        default_factory=dict,
+        description="Extra docs column headers per fact (e.g. host_port = [\"Port hôte\"]); offered to "
+        "every rule that declares a `header_synonyms` option (the docs-drift rules).",
     )
 
 
 class LimitsSection(_Section):
-    max_file_bytes: int = 5 * 1024 * 1024
-    max_files: int = 20_000
+    max_file_bytes: int = Field(default=5 * 1024 * 1024, gt=0, description="Larger files are skipped (AUD002).")
+    max_files: int = Field(default=20_000, gt=0, description="At most this many input files are read.")
 
 
 class Config(_Section):
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    extend_select: tuple[str, ...] = ()
-    fail_on: Optional[Literal["error", "warning", "note", "never"]] = None
-    per_file_ignores: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    rules: dict[str, RuleSection] = Field(default_factory=dict)
+    """The `[tool.auditor]` table of pyproject.toml, or the whole of `.auditor.toml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="auditor configuration")
+
+    include: tuple[str, ...] = Field(default=(), description="Only files matching one of these globs are read.")
+    exclude: tuple[str, ...] = Field(default=(), description="Files (path or file name) matching these globs are not read.")
+    select: tuple[str, ...] = Field(default=(), description="Only these rules: ids, names or family prefixes (default: all).")
+    ignore: tuple[str, ...] = Field(default=(), description="Never these rules: ids, names or family prefixes.")
+    extend_select: tuple[str, ...] = Field(default=(), description="Add these rules to the selection.")
+    fail_on: Optional[FailOn] = Field(default=None, description="Lowest severity that makes the exit code 1 (default error).")
+    baseline: Optional[str] = Field(
+        default=None, description="Baseline file (from `auditor baseline`): its findings are not reported."
+    )
+    per_file_ignores: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="Glob → rules (ids, names or prefixes) not reported in matching files."
+    )
+    rules: dict[str, RuleSection] = Field(
+        default_factory=dict, description="Per rule (id or name): severity and options."
+    )
     compose: ComposeSection = ComposeSection()
     hosts: HostsSection = HostsSection()
     docs: DocsSection = DocsSection()
     limits: LimitsSection = LimitsSection()
 
+    _source: Optional[Path] = PrivateAttr(default=None)
+    _root: Optional[Path] = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Optional[Path]:
+        """The file this configuration was read from (None: the defaults)."""
+        return self._source
+
+    def baseline_path(self) -> Optional[Path]:
+        """The configured baseline, relative to the configuration file's folder."""
+        if not self.baseline:
+            return None
+        base = self._source.parent if self._source else Path.cwd()
+        return base / self.baseline
+
+    def for_root(self, root: Path) -> "Config":
+        """This configuration with its globs made relative to the scanned `root`.
+
+        Globs are written relative to the configuration file's folder; findings and discovered
+        files are relative to the scanned root. When the root is a subfolder of the config's
+        folder, a glob that starts with that subfolder loses the prefix; other globs (`*.env`,
+        `**/docs/*`) apply as written.
+        """
+        if self._root is not None or self._source is None:
+            return self
+        base = self._source.parent.resolve()
+        try:
+            prefix = Path(root).resolve().relative_to(base).as_posix()
+        except ValueError:
+            prefix = "."
+        if prefix == ".":
+            rebased = self
+        else:
+            def fix(pattern: str) -> str:
+                p = pattern[2:] if pattern.startswith("./") else pattern
+                return p[len(prefix) + 1:] if p.startswith(prefix + "/") else pattern
+
+            rebased = self.model_copy(update={
+                "include": tuple(fix(p) for p in self.include),
+                "exclude": tuple(fix(p) for p in self.exclude),
+                "per_file_ignores": {fix(k): v for k, v in self.per_file_ignores.items()},
+            })
+        rebased._source = self._source
+        rebased._root = Path(root)
+        return rebased
+
+    def rule_inputs(self) -> dict[str, Any]:
+        """Configuration sections offered to rules that declare an option of the same name."""
+        return {"header_synonyms": {k: list(v) for k, v in self.docs.synonyms.items()}}
+
 
 class ConfigError(Exception):
-    """A configuration file that cannot be used; the message names file and key."""
+    """A configuration file that cannot be used; the message names file, line and key."""
+
+
+def json_schema() -> dict:
+    return Config.model_json_schema()
+
+
+def render_schema() -> str:
+    """The text of `schemas/config.schema.json`."""
+    return json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------- finding and loading
+
+
+def _pyproject_has_auditor(path: Path) -> bool:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(data.get("tool"), dict) and "auditor" in data["tool"]
 
 
 def find_config(start: Path) -> Optional[Path]:
-    """`.auditor.toml`, or a pyproject.toml with [tool.auditor], in `start` or a parent."""
+    """`.auditor.toml`, or a pyproject.toml with [tool.auditor], in `start` or a parent.
+
+    In one folder `.auditor.toml` wins over pyproject.toml; the nearest folder wins."""
+    start = Path(start).resolve()
     here = start if start.is_dir() else start.parent
     for folder in (here, *here.parents):
         candidate = folder / ".auditor.toml"
         if candidate.is_file():
             return candidate
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(data.get("tool"), dict) and "auditor" in data["tool"]:
-                return pyproject
+        if pyproject.is_file() and _pyproject_has_auditor(pyproject):
+            return pyproject
     return None
 
 
 def load_config(path: Optional[Path]) -> Config:
     if path is None:
         return Config()
+    path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read as TOML: {exc}") from None
+    prefix: tuple[str, ...] = ()
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("auditor", {})
-    data = {k.replace("-", "_"): v for k, v in data.items()}
+        prefix = ("tool", "auditor")
+        tool = data.get("tool", {})
+        data = tool.get("auditor", {}) if isinstance(tool, dict) else {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: [tool.auditor] must be a table")
+    data = _normalise(data)
+    locate = _Locator(text, prefix)
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        line = _line_of_key(text, str(first["loc"][-1]) if first["loc"] else "")
-        at = f"{path}:{line}" if line else str(path)
-        raise ConfigError(f"{at}: {where}: {first['msg']}") from None
+        raise ConfigError("\n".join(_describe(path, locate, e) for e in exc.errors())) from None
+    config = _check_rules(config, path, locate)
+    config._source = path.resolve()
+    return config
 
 
-def _line_of_key(text: str, key: str) -> Optional[int]:
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if stripped.startswith((key, key.replace("_", "-"))) and "=" in stripped:
-            return number
-    return None
+_SECTIONS = {"compose", "hosts", "docs", "limits"}
+
+
+def _normalise(data: dict) -> dict:
+    """`kebab-case` keys of the model's own tables become `snake_case` (user keys are kept)."""
+    out: dict = {}
+    for key, value in data.items():
+        k = key.replace("-", "_") if isinstance(key, str) else key
+        if k in _SECTIONS and isinstance(value, dict):
+            value = {str(sk).replace("-", "_"): sv for sk, sv in value.items()}
+        elif k == "rules" and isinstance(value, dict):
+            value = {rid: ({str(sk).replace("-", "_"): sv for sk, sv in rv.items()} if isinstance(rv, dict) else rv)
+                     for rid, rv in value.items()}
+        out[k] = value
+    return out
+
+
+def _model_at(loc: tuple) -> Optional[type[BaseModel]]:
+    """The model class of the table at `loc` (a pydantic error location), if there is one."""
+    model: type[BaseModel] = Config
+    parts = [p for p in loc]
+    while parts:
+        name = parts.pop(0)
+        field = model.model_fields.get(str(name))
+        if field is None:
+            return None
+        ann = field.annotation
+        if get_origin(ann) is dict:
+            if not parts:
+                return None
+            parts.pop(0)  # the user's own key (a rule id, a glob)
+            ann = get_args(ann)[1]
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+        else:
+            return None
+    return model
+
+
+def _describe(path: Path, locate: "_Locator", error: dict) -> str:
+    loc = tuple(error.get("loc", ()))
+    keys = tuple(str(p) for p in loc if not isinstance(p, int))
+    at = _at(path, locate.line(keys))
+    dotted = ".".join(keys) or "(top level)"
+    if error.get("type") == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        allowed = sorted(model.model_fields) if model else []
+        hint = difflib.get_close_matches(keys[-1].replace("-", "_"), allowed, n=1)
+        table = ".".join(keys[:-1])
+        where = f"[{table}] " if table else ""
+        msg = f"{at}: {where}unknown key {keys[-1]!r}"
+        if hint:
+            msg += f" (did you mean {hint[0]!r}?)"
+        elif allowed:
+            msg += f" (expected one of: {', '.join(allowed)})"
+        return msg
+    return f"{at}: {dotted}: {error.get('msg', 'invalid value')}"
+
+
+def _at(path: Path, line: Optional[int]) -> str:
+    return f"{path}:{line}" if line else str(path)
+
+
+def _check_rules(config: Config, path: Path, locate: "_Locator") -> Config:
+    """Rule ids, names, prefixes and options must exist: a typo silently doing nothing is worse."""
+    from .registry import lookup
+
+    errors: list[str] = []
+
+    def tokens_ok(tokens, keys: tuple[str, ...]) -> None:
+        for t in tokens:
+            if not lookup(t):
+                errors.append(f"{_at(path, locate.line(keys))}: {'.'.join(keys)}: {t!r} names no rule "
+                              f"(an id, a name or a family prefix; see `auditor rules`)")
+
+    for field in ("select", "ignore", "extend_select"):
+        tokens_ok(getattr(config, field), (field,))
+    for glob, tokens in config.per_file_ignores.items():
+        tokens_ok(tokens, ("per_file_ignores", glob))
+
+    by_id: dict[str, RuleSection] = {}
+    for name, section in config.rules.items():
+        found = lookup(name)
+        line = locate.line(("rules", name))
+        if len(found) != 1 or (found[0].id != name.upper() and name.lower() not in (found[0].name, *found[0].aliases)):
+            errors.append(f"{_at(path, line)}: [rules.{name}] names no single rule (use an id or a name; "
+                          f"see `auditor rules`)")
+            continue
+        r = found[0]
+        if r.id in by_id:
+            errors.append(f"{_at(path, line)}: [rules.{name}] configures {r.id} a second time")
+            continue
+        for option in section.options:
+            if option not in r.options:
+                known = ", ".join(sorted(r.options)) or "none"
+                errors.append(f"{_at(path, locate.line(('rules', name, 'options', option)))}: "
+                              f"[rules.{name}.options] {r.id} has no option {option!r} (its options: {known})")
+        by_id[r.id] = section
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return config.model_copy(update={"rules": by_id})
+
+
+# ---------------------------------------------------------------- where a key is written
+
+_KEY = r'(?:[A-Za-z0-9_\-]+|"(?:[^"\\]|\\.)*"|\'[^\']*\')'
+_HEADER = re.compile(rf"^\s*\[\[?\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*\]\]?\s*(?:#.*)?$")
+_ASSIGN = re.compile(rf"^\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*=")
+_PART = re.compile(_KEY)
+
+
+def _split_key(text: str) -> tuple[str, ...]:
+    out = []
+    for m in _PART.finditer(text):
+        part = m.group(0)
+        if part[:1] in ('"', "'"):
+            part = part[1:-1]
+        out.append(part.replace("-", "_"))
+    return tuple(out)
+
+
+class _Locator:
+    """Line numbers of TOML keys, by their full dotted path (tables, dotted keys, inline tables)."""
+
+    def __init__(self, text: str, prefix: tuple[str, ...] = ()):
+        self.prefix = prefix
+        self.lines: dict[tuple[str, ...], int] = {}
+        table: tuple[str, ...] = ()
+        in_string: Optional[str] = None
+        for number, line in enumerate(text.splitlines(), 1):
+            if in_string:
+                if line.count(in_string) % 2 == 1:
+                    in_string = None
+                continue
+            header = _HEADER.match(line)
+            if header:
+                table = _split_key(header.group(1))
+                self.lines.setdefault(table, number)
+                continue
+            assign = _ASSIGN.match(line)
+            if not assign:
+                continue
+            key = table + _split_key(assign.group(1))
+            self.lines.setdefault(key, number)
+            rest = line[assign.end():]
+            for quote in ('"""', "'''"):
+                if rest.count(quote) % 2 == 1:
+                    in_string = quote
+            # keys of an inline table on the same line: `EXP005 = { severity = "note" }`
+            for inner in re.finditer(rf"[{{,]\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*=", rest):
+                self.lines.setdefault(key + _split_key(inner.group(1)), number)
+
+    def line(self, keys: tuple[str, ...]) -> Optional[int]:
+        want = self.prefix + tuple(k.replace("-", "_") for k in keys)
+        for n in range(len(want), len(self.prefix) - 1, -1):
+            if want[:n] in self.lines:
+                return self.lines[want[:n]]
+        return None
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """`python -m auditor.config --schema`: print the configuration's JSON Schema;
+    `python -m auditor.config --check FILE`: validate a configuration file."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--schema"]:
+        sys.stdout.write(render_schema())
+        return 0
+    if args[:1] == ["--check"] and len(args) == 2:
+        try:
+            load_config(Path(args[1]))
+        except ConfigError as exc:
+            print(f"auditor: configuration error: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    print("usage: python -m auditor.config --schema | --check FILE", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -53,8 +53,9 @@ def url_mismatch(graph: Graph) -> Iterator[Problem]:
     Variables of different projects or folders of the repository are compared too. Not
     compared: lists (`RELAY_URLS`, a value holding several URLs), vague names (`URL`,
     `BASE_URL`), env templates, URLs quoted in docs, two deployment variants of one folder
-    (`.env.development` and `.env.production` are never in effect together), and two compose
-    projects that each call a service of their own by name.
+    (`.env.development` and `.env.production` are never in effect together), and two services
+    that each call a service of their own compose project by name (`API_URL=http://api:8080` in
+    one and `API_URL=http://admin-api:8080` in another is a choice, not drift).
 
     ## Why is this bad?
     Two parts of the stack then talk to different endpoints while everybody believes they share
@@ -141,9 +142,8 @@ def _disagreements(graph: Graph, refs: list[UrlRef]) -> Iterator[Problem]:
     reps = list(firsts.values())
     for later in reps[1:]:
         earlier = reps[0]
-        if (_own_project_link(later) and _own_project_link(earlier)
-                and later.service.rpartition("::")[0] != earlier.service.rpartition("::")[0]):
-            continue  # two stacks, each calling its own service by name: nothing shared
+        if _own_project_link(later) and _own_project_link(earlier):
+            continue  # each calls a named service of its own stack: a deliberate choice, not drift
         yield Problem(
             message=(f"{_name(graph, earlier)} points at {_endpoint(earlier)} but "
                      f"{_name(graph, later)} points at {_endpoint(later)}"),

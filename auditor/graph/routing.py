@@ -80,37 +80,75 @@ def tls_on(server: NginxServer, port: int) -> bool:
     return any(l.port == port and l.ssl for l in server.listens)
 
 
-def match_location(locations: Iterable[NginxLocation], path: str) -> Optional[NginxLocation]:
-    """nginx's order: exact `=`, then the longest prefix (stop if `^~`), then regexes in order."""
-    top = [l for l in locations if l.parent is None and l.modifier != "@"]
-    for loc in top:
-        if loc.modifier == "=" and loc.path == path:
-            return loc
-    best: Optional[NginxLocation] = None
-    for loc in top:
-        if loc.modifier in ("", "^~") and path.startswith(loc.path):
-            if best is None or len(loc.path) > len(best.path):
-                best = loc
-    # `/api` with only `location /api/ { proxy_pass ...; }`: nginx answers a 301 to `/api/`.
-    redirect = next((l for l in top if l.modifier in ("", "^~") and l.path == path + "/"
-                     and l.proxy_pass is not None), None)
-    if redirect is not None:
-        return redirect
-    if best is not None and best.modifier == "^~":
-        return best
-    for loc in top:
-        if loc.modifier in ("~", "~*"):
+class _LocationIndex:
+    """One server's top-level locations indexed the way nginx searches them.
+
+    Prefix matching walks the request path's own prefixes through a dict, so a server with a
+    thousand locations costs a path-length of lookups, not a thousand comparisons.
+    """
+
+    def __init__(self, locations: Iterable[NginxLocation]):
+        self.exact: dict[str, NginxLocation] = {}
+        self.prefix: dict[str, NginxLocation] = {}
+        self.regex: list[NginxLocation] = []
+        for loc in locations:
+            if loc.parent is not None or loc.modifier == "@":
+                continue
+            if loc.modifier == "=":
+                self.exact.setdefault(loc.path, loc)
+            elif loc.modifier in ("", "^~"):
+                self.prefix.setdefault(loc.path, loc)
+            elif loc.modifier in ("~", "~*"):
+                self.regex.append(loc)
+
+    def match(self, path: str) -> Optional[NginxLocation]:
+        """nginx's order: exact `=`, then the longest prefix (stop if `^~`), then regexes in order."""
+        hit = self.exact.get(path)
+        if hit is not None:
+            return hit
+        best: Optional[NginxLocation] = None
+        for end in range(len(path), -1, -1):
+            best = self.prefix.get(path[:end])
+            if best is not None:
+                break
+        # `/api` with only `location /api/ { proxy_pass ...; }`: nginx answers a 301 to `/api/`.
+        redirect = self.prefix.get(path + "/")
+        if redirect is not None and redirect.proxy_pass is not None:
+            return redirect
+        if best is not None and best.modifier == "^~":
+            return best
+        for loc in self.regex:
             try:
                 if re.search(loc.path, path, re.I if loc.modifier == "~*" else 0):
                     return loc
             except re.error:
                 continue
-    return best
+        return best
+
+
+_INDEXES: dict[int, tuple[object, _LocationIndex]] = {}
+
+
+def _index(locations) -> _LocationIndex:
+    if not isinstance(locations, tuple):
+        return _LocationIndex(locations)
+    hit = _INDEXES.get(id(locations))
+    if hit is None or hit[0] is not locations:
+        if len(_INDEXES) > 10_000:
+            _INDEXES.clear()
+        hit = (locations, _LocationIndex(locations))  # the tuple is kept so its id stays unique
+        _INDEXES[id(locations)] = hit
+    return hit[1]
+
+
+def match_location(locations: Iterable[NginxLocation], path: str) -> Optional[NginxLocation]:
+    """nginx's order: exact `=`, then the longest prefix (stop if `^~`), then regexes in order."""
+    return _index(locations).match(path)
 
 
 def route(locations: Iterable[NginxLocation], path: str) -> Optional[NginxLocation]:
     """The location that handles `path`, looking into locations nested in the matched one."""
-    all_locs = list(locations)
+    all_locs = locations if isinstance(locations, tuple) else tuple(locations)
     found = match_location(all_locs, path)
     depth = 0
     while found is not None and depth < 16:

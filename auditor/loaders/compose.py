@@ -419,17 +419,17 @@ class _ProjectLoad:
     # -- include -------------------------------------------------------------
 
     def include(self, entry: Any, loc: Loc, base_dir: str, into: _Partial) -> None:
+        paths: list = []
+        project_dir = env_files = None
         if isinstance(entry, str):
-            paths, project_dir, env_files = [entry], None, None
+            paths = [entry]
         elif isinstance(entry, YMap):
             raw_paths = entry.get("path")
-            paths = [raw_paths] if isinstance(raw_paths, str) else list(raw_paths or []) \
-                if isinstance(raw_paths, list) else []
+            if isinstance(raw_paths, (str, list)):
+                paths = [raw_paths] if isinstance(raw_paths, str) else list(raw_paths)
             project_dir = entry.get("project_directory")
             env_files = entry.get("env_file")
             env_files = [env_files] if isinstance(env_files, str) else env_files
-        else:
-            paths = []
         if not paths or not all(isinstance(p, str) and p for p in paths):
             self.problem("AUD001", "`include` entry needs a path", loc)
             return
@@ -448,7 +448,8 @@ class _ProjectLoad:
             return
         directory = posixpath.dirname(resolved[0])
         if isinstance(project_dir, str) and project_dir:
-            directory = self.reader.resolve(base_dir, project_dir) or directory
+            chosen = self.reader.resolve(base_dir, project_dir)
+            directory = directory if chosen is None else chosen
         if isinstance(env_files, list):
             sources = [f for f in env_files if isinstance(f, str)]
             env_dir = base_dir
@@ -753,10 +754,10 @@ class _FileReader:
             for i, item in enumerate(value):
                 loc = value.item_loc(i)
                 text = env_value(item)
-                if text is None or not text:
+                key, eq, val = (text or "").partition("=")
+                if not key:
                     self.bad("`environment` entries must be KEY=VALUE strings", loc)
                     continue
-                key, eq, val = text.partition("=")
                 out[key] = EnvEntry(key=key, value=val if eq else None, loc=loc)
             return out
         self.bad("`environment` must be a mapping or a list", svc.value_loc(field))

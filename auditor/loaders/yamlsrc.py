@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, Iterable, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 import yaml
 
@@ -477,15 +477,3 @@ def _load(text: str, path: str, limits: Limits, schema: Schema,
             rule="AUD001", message=f"invalid YAML: {type(exc).__name__}: {exc}", loc=Loc(path=path))]
     return [d for d, _ in builder.docs], [line for _, line in builder.docs], builder.problems
 
-
-def walk_scalars(value: Any) -> Iterable[Any]:
-    """Every scalar under `value`, iteratively (deep documents must not recurse)."""
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, dict):
-            stack.extend(v.values())
-        elif isinstance(v, list):
-            stack.extend(v)
-        else:
-            yield v
