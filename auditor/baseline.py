@@ -1,7 +1,9 @@
 """Baselines: adopt auditor on an existing stack and fail only on new findings.
 
-Keyed by fingerprints (no line numbers, no secret values), sorted, one entry per line of JSON
-so that a change to the baseline reads well in a diff.
+A baseline lists fingerprints: a hash of the rule id, the file and what the problem is about
+(never its line, so that a finding keeps its fingerprint when lines shift above it; never a
+secret's value). Entries are sorted and written one per line, with the rule and the file beside
+the fingerprint, so that a change to the baseline reads well in a review diff.
 """
 from __future__ import annotations
 
@@ -15,23 +17,29 @@ VERSION = 1
 
 
 def render(findings: Iterable[Finding]) -> str:
-    entries = sorted({(f.fingerprint, f.rule, f.path) for f in findings})
-    lines = [json.dumps({"fingerprint": fp, "rule": rule, "path": path}, sort_keys=True)
-             for fp, rule, path in entries]
-    body = ",\n    ".join(lines)
-    return ('{\n  "tool": "auditor",\n  "version": %d,\n  "findings": [\n    %s\n  ]\n}\n'
-            % (VERSION, body)) if lines else '{\n  "tool": "auditor",\n  "version": %d,\n  "findings": []\n}\n' % VERSION
+    entries = sorted({(f.path, f.rule, f.fingerprint) for f in findings})
+    lines = [json.dumps({"path": path, "rule": rule, "fingerprint": fp}, ensure_ascii=False)
+             for path, rule, fp in entries]
+    head = '{\n  "tool": "auditor",\n  "version": %d,\n  "findings": [' % VERSION
+    if not lines:
+        return head + "]\n}\n"
+    return head + "\n    " + ",\n    ".join(lines) + "\n  ]\n}\n"
 
 
 class BaselineError(Exception):
-    pass
+    """A baseline file that is missing or is not an auditor baseline."""
 
 
 def load(path: Path) -> set[str]:
+    path = Path(path)
+    if not path.is_file():
+        raise BaselineError(f"{path}: baseline file not found (write one with `auditor baseline -o {path}`)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {e["fingerprint"] for e in data["findings"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if data.get("tool") != "auditor" or not isinstance(data["findings"], list):
+            raise ValueError("not an auditor baseline")
+        return {str(e["fingerprint"]) for e in data["findings"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise BaselineError(f"{path}: not an auditor baseline ({type(exc).__name__})") from None
 
 

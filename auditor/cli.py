@@ -41,7 +41,8 @@ def cli() -> None:
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--env-file", "env_files", multiple=True,
               help="Env file feeding compose interpolation (like `docker compose --env-file`).")
-@click.option("--baseline", type=click.Path(dir_okay=False), help="Do not report findings in this baseline.")
+@click.option("--baseline", type=click.Path(dir_okay=False),
+              help="Do not report findings in this baseline (default: the configuration's `baseline`).")
 @click.option("--live", type=click.Path(exists=True, file_okay=False), help="Live-state snapshots to audit for drift.")
 @click.option("--statistics", is_flag=True, help="Print a count of findings per rule.")
 def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_file, env_files,
@@ -51,9 +52,12 @@ def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_fil
     from .reporters import get_reporter
 
     config = _config(paths, config_file)
-    report = engine.check(list(paths) or ["."], config, select=_split(select), ignore=_split(ignore),
-                          extend_select=_split(extend_select), env_files=list(env_files) or None,
-                          baseline=Path(baseline) if baseline else None)
+    try:
+        report = engine.check(list(paths) or ["."], config, select=_split(select), ignore=_split(ignore),
+                              extend_select=_split(extend_select), env_files=list(env_files) or None,
+                              baseline=Path(baseline) if baseline else None)
+    except engine.SelectionError as exc:
+        raise click.UsageError(f"--select/--ignore/--extend-select: {exc}") from None
     if fmt == "auto":
         import os
 
@@ -99,8 +103,8 @@ def explain(rule_id: str) -> None:
 
 @cli.command("baseline")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="The baseline file to write.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="The baseline file to write (default: the configuration's `baseline`).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--env-file", "env_files", multiple=True)
 def baseline_cmd(paths, output, config_file, env_files) -> None:
@@ -108,9 +112,13 @@ def baseline_cmd(paths, output, config_file, env_files) -> None:
     from . import baseline, engine
 
     config = _config(paths, config_file)
-    report = engine.check(list(paths) or ["."], config, env_files=list(env_files) or None)
-    Path(output).write_text(baseline.render(report.findings), encoding="utf-8")
-    click.echo(f"wrote {len(report.findings)} fingerprints to {output}", err=True)
+    target = Path(output) if output else config.baseline_path()
+    if target is None:
+        raise click.UsageError("give the file to write with -o FILE (or set `baseline` in the configuration)")
+    report = engine.check(list(paths) or ["."], config, env_files=list(env_files) or None,
+                          use_config_baseline=False)
+    target.write_text(baseline.render(report.findings), encoding="utf-8")
+    click.echo(f"wrote {len(report.findings)} fingerprints to {target}", err=True)
 
 
 @cli.command()

@@ -151,7 +151,7 @@ class ConfigError(Exception):
 
 
 def json_schema() -> dict:
-    return Config.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **Config.model_json_schema()}
 
 
 def render_schema() -> str:
@@ -256,12 +256,12 @@ def _describe(path: Path, locate: "_Locator", error: dict) -> str:
     loc = tuple(error.get("loc", ()))
     keys = tuple(str(p) for p in loc if not isinstance(p, int))
     at = _at(path, locate.line(keys))
-    dotted = ".".join(keys) or "(top level)"
+    dotted = _dotted(keys) or "(top level)"
     if error.get("type") == "extra_forbidden":
         model = _model_at(loc[:-1])
         allowed = sorted(model.model_fields) if model else []
         hint = difflib.get_close_matches(keys[-1].replace("-", "_"), allowed, n=1)
-        table = ".".join(keys[:-1])
+        table = _dotted(keys[:-1])
         where = f"[{table}] " if table else ""
         msg = f"{at}: {where}unknown key {keys[-1]!r}"
         if hint:
@@ -270,6 +270,10 @@ def _describe(path: Path, locate: "_Locator", error: dict) -> str:
             msg += f" (expected one of: {', '.join(allowed)})"
         return msg
     return f"{at}: {dotted}: {error.get('msg', 'invalid value')}"
+
+
+def _dotted(keys: tuple[str, ...]) -> str:
+    return ".".join(k if re.fullmatch(r"[A-Za-z0-9_\-]+", k) else json.dumps(k, ensure_ascii=False) for k in keys)
 
 
 def _at(path: Path, line: Optional[int]) -> str:
@@ -285,7 +289,7 @@ def _check_rules(config: Config, path: Path, locate: "_Locator") -> Config:
     def tokens_ok(tokens, keys: tuple[str, ...]) -> None:
         for t in tokens:
             if not lookup(t):
-                errors.append(f"{_at(path, locate.line(keys))}: {'.'.join(keys)}: {t!r} names no rule "
+                errors.append(f"{_at(path, locate.line(keys))}: {_dotted(keys)}: {t!r} names no rule "
                               f"(an id, a name or a family prefix; see `auditor rules`)")
 
     for field in ("select", "ignore", "extend_select"):

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from . import baseline as baselines
-from .config import Config
-from .gitinfo import ignored_paths
+from .config import Config, ConfigError
+from .gitinfo import file_status
 from .graph.build import build_graph
 from .graph.model import Graph
 from .model import Finding, Problem, SourceFile
@@ -33,8 +33,16 @@ class Report:
     rules: list[Rule] = field(default_factory=list)
 
 
+class SelectionError(ConfigError):
+    """A --select/--ignore/--extend-select token that names no rule."""
+
+
 def select_rules(config: Config, select: Sequence[str] = (), ignore: Sequence[str] = (),
                  extend_select: Sequence[str] = ()) -> list[Rule]:
+    unknown = [t for t in (*select, *ignore, *extend_select) if not lookup(t)]
+    if unknown:
+        raise SelectionError(f"{unknown[0]!r} names no rule (an id, a name or a family prefix; "
+                             "see `auditor rules`)")
     chosen_tokens = list(select) or list(config.select)
     rules = all_rules()
     if chosen_tokens:
@@ -51,12 +59,15 @@ def load_graph(root: Path, paths: Sequence[str], config: Config,
     from .discovery import discover
     from .loaders.inputs import load_inputs
 
+    config = config.for_root(root)
     limits = Limits(max_file_bytes=config.limits.max_file_bytes, max_files=config.limits.max_files)
     reader = Reader(root, limits)
     found = discover(reader, list(paths), include=config.include, exclude=config.exclude)
-    ignored = ignored_paths(reader.root, [f.path for f in found.files])
-    if ignored:
-        found.files = [f.model_copy(update={"tracked": False}) if f.path in ignored else f
+    # git: tracked → True, ignored (never committed) → False, untracked or no git → None
+    status = file_status(reader.root, [f.path for f in found.files])
+    if status:
+        tracked = {"tracked": True, "ignored": False, "untracked": None}
+        found.files = [f.model_copy(update={"tracked": tracked[status[f.path]]}) if f.path in status else f
                        for f in found.files]
     inputs = load_inputs(reader, found, env_files=tuple(env_files or config.compose.env_files))
     graph = build_graph(inputs, public_addresses=config.hosts.public_addresses,
@@ -69,7 +80,8 @@ def run_rules(graph: Graph, rules: Iterable[Rule], config: Config) -> list[Findi
     for r in rules:
         settings = config.rules.get(r.id) or config.rules.get(r.name)
         severity = _severity(r, config)
-        options = {**r.options, **(settings.options if settings else {})}
+        fed = {k: v for k, v in config.rule_inputs().items() if k in r.options}
+        options = {**r.options, **fed, **(settings.options if settings else {})}
         try:
             problems = list(r.check(graph, **options) if options else r.check(graph))
         except Exception as exc:  # noqa: BLE001 - one broken rule must not lose the rest
@@ -86,6 +98,21 @@ def stamp(r: Rule, severity: str, problems: Iterable[Problem]) -> list[Finding]:
                 fingerprint=_fingerprint(r.id, p), secret=p.secret)
         for p in problems
     ]
+
+
+def scrub_messages(findings: list[Finding], graph: Graph) -> list[Finding]:
+    """Last guard: no secret value of the graph survives in a message, whatever a rule wrote."""
+    from .graph.secrets import scrubber
+
+    clean = scrubber(graph, min_length=8)  # shorter values collide with ordinary words
+    out = []
+    for f in findings:
+        message = clean(f.message)
+        related = tuple(r.model_copy(update={"message": clean(r.message)}) if r.message else r
+                        for r in f.related)
+        out.append(f if message == f.message and related == f.related
+                   else f.model_copy(update={"message": message, "related": related}))
+    return out
 
 
 def _fingerprint(rule_id: str, p: Problem) -> str:
@@ -121,11 +148,18 @@ def _first_loc(graph: Graph):
 
 def check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: Sequence[str] = (),
           ignore: Sequence[str] = (), extend_select: Sequence[str] = (),
-          env_files: Optional[Sequence[str]] = None, baseline: Optional[Path] = None) -> Report:
-    """The main job, as a library call: what the cli, the pre-commit hook and tests all use."""
+          env_files: Optional[Sequence[str]] = None, baseline: Optional[Path] = None,
+          use_config_baseline: bool = True) -> Report:
+    """The main job, as a library call: what the cli, the pre-commit hook and tests all use.
+
+    `baseline` (or else the configuration's `baseline`, unless `use_config_baseline` is false,
+    as when writing a new baseline) removes the findings it lists."""
     from .suppress import apply_per_file_ignores, apply_suppressions, drop_uncommitted_secrets
 
     root, rel_paths = resolve_root(paths)
+    config = config.for_root(root)
+    if baseline is None and use_config_baseline:
+        baseline = config.baseline_path()
     graph, reader = load_graph(root, rel_paths, config, env_files)
     rules = select_rules(config, select, ignore, extend_select)
     late = [r for r in rules if r.id == UNUSED_SUPPRESSION]
@@ -139,6 +173,7 @@ def check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: Se
         unused = tuple(s for s in graph.suppressions if s not in used and _judged(s, ran))
         findings = finalize(findings + stamp(late[0], _severity(late[0], config),
                                              late[0].check(graph, unused=unused)))
+    findings = scrub_messages(findings, graph)
     if baseline is not None:
         findings = baselines.apply(findings, baselines.load(baseline))
     return Report(root=str(reader.root), files=list(graph.files), findings=findings, graph=graph,

@@ -5,7 +5,7 @@ nothing of the project: loaders produce these objects, the graph joins them, rul
 """
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -339,6 +339,120 @@ class DocFile(Frozen):
     mentions: tuple[TextMention, ...] = ()
 
 
+# Facts read from docs tables (loaders/docs_facts): what a row claims, in the config's terms.
+# A field left None means the row does not say; an empty tuple means it says "none" (`-`).
+
+
+class DocPort(Frozen):
+    """One port a docs cell names: `8090`, `0.0.0.0:8090`, `127.0.0.2:3004`, `38332 (RPC)`."""
+
+    address: str = ""  # "" when the cell names no address
+    port: int
+    port_end: Optional[int] = None
+    protocol: Optional[str] = None  # only when the cell says (`53/udp`)
+    text: str = ""  # the entry as written
+
+    @property
+    def range(self) -> tuple[int, int]:
+        return (self.port, self.port_end or self.port)
+
+
+class ServicePortsFact(Frozen):
+    """A row about a compose service: which ports it publishes on the host / uses inside."""
+
+    kind: Literal["service_ports"] = "service_ports"
+    service: str = ""  # as written in the service column ("" when only the container is named)
+    container: str = ""  # as written in the container column
+    host_ports: Optional[tuple[DocPort, ...]] = None
+    container_ports: Optional[tuple[DocPort, ...]] = None
+    ports: Optional[tuple[DocPort, ...]] = None  # a bare "Port" column: host or container port
+    loc: Loc  # the table row
+
+
+class RouteFact(Frozen):
+    """A row about an nginx route: location path, where it goes, on which server."""
+
+    kind: Literal["route"] = "route"
+    path: str
+    domain: str = ""  # from a domain column, or a host name in the table's heading
+    listen_port: Optional[int] = None
+    destination: str = ""  # the destination's name as written, port annotation removed
+    destination_port: Optional[int] = None
+    loc: Loc
+
+
+class VariableFact(Frozen):
+    """A row stating a variable's value, optionally for one service."""
+
+    kind: Literal["variable"] = "variable"
+    key: str
+    value: str
+    service: str = ""
+    loc: Loc
+
+
+DocFact = Union[ServicePortsFact, RouteFact, VariableFact]
+
+
+# ---------------------------------------------------------------- live state
+
+class LiveSnapshot(Frozen):
+    """One snapshot file of `--live DIR` and what it was recognised as."""
+
+    path: str  # as shown in findings: root-relative when DIR is inside the root, else `live:<path>`
+    format: Literal["describe-security-groups", "docker-compose-ps", "docker-inspect", "nginx-T", "ss"]
+
+
+class LivePort(Frozen):
+    """A port a running container publishes, as Docker reports it."""
+
+    host_ip: str = ""  # "0.0.0.0", "::", a specific address; "" when Docker does not say
+    published: int
+    target: int
+    protocol: Protocol = "tcp"
+    loc: Loc
+
+
+class LiveContainer(Frozen):
+    name: str
+    service: str = ""  # com.docker.compose.service, when known
+    project: str = ""  # com.docker.compose.project, when known
+    state: str = ""  # running, exited, ... ("" when the snapshot does not say)
+    ports: tuple[LivePort, ...] = ()
+    loc: Loc
+
+
+class LiveNginxServer(Frozen):
+    """A server block of an `nginx -T` dump, with the server-side file it was dumped from."""
+
+    file: str  # e.g. /etc/nginx/sites-enabled/site.conf
+    server: NginxServer  # locations point into the snapshot file
+
+
+class LiveListener(Frozen):
+    """A listening socket from `ss -ltnp`."""
+
+    address: str  # normalised: 0.0.0.0, ::, *, or an IP (scope `%lo` and brackets dropped)
+    port: int
+    protocol: str = "tcp"
+    process: str = ""  # the first process name `ss -p` shows
+    loc: Loc
+
+
+class LiveState(Frozen):
+    """What `--live DIR` holds: snapshots an operator captured on the running host or account."""
+
+    directory: str  # the live directory as given
+    snapshots: tuple[LiveSnapshot, ...] = ()
+    sg_rules: tuple[SecurityGroupRule, ...] = ()
+    containers: tuple[LiveContainer, ...] = ()
+    nginx: tuple[LiveNginxServer, ...] = ()
+    listeners: tuple[LiveListener, ...] = ()
+
+    def has(self, *formats: str) -> bool:
+        """Whether a snapshot of one of these formats was read."""
+        return any(s.format in formats for s in self.snapshots)
+
 # ---------------------------------------------------------------- findings
 
 
@@ -399,3 +513,5 @@ class Inputs(Frozen):
     docs: tuple[DocFile, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     problems: tuple[LoadProblem, ...] = ()
+    doc_facts: tuple[DocFact, ...] = ()  # facts read from docs tables (loaders/docs_facts)
+    live: Optional[LiveState] = None  # `--live DIR` snapshots (loaders/live)

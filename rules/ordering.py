@@ -6,7 +6,7 @@ from collections import deque
 from typing import Iterator, Optional
 
 from auditor.graph.model import Graph
-from auditor.knowledge.docs_order import marks_start_order
+from auditor.knowledge.docs_vocabulary import marks_start_order
 from auditor.model import ComposeProject, Dependency, DocListItem, Problem, Related, Service
 from auditor.registry import rule
 

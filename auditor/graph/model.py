@@ -9,7 +9,7 @@ from typing import Literal, Optional
 from pydantic import PrivateAttr
 
 from ..model import (
-    ComposeProject, DocFile, EnvFile, Frozen, Inputs, LoadProblem, Loc, NginxConfig,
+    ComposeProject, DocFact, DocFile, EnvFile, LiveState, Frozen, Inputs, LoadProblem, Loc, NginxConfig,
     NginxLocation, NginxServer, SecurityGroupRule, Service, SourceFile, Suppression,
 )
 
@@ -112,6 +112,8 @@ class Graph(Frozen):
     docs: tuple[DocFile, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     problems: tuple[LoadProblem, ...] = ()
+    doc_facts: tuple[DocFact, ...] = ()  # what docs tables claim (ports, routes, values)
+    live: Optional[LiveState] = None  # `--live` snapshots, None when not given
     public_addresses: tuple[str, ...] = ()
     listeners: tuple[Listener, ...] = ()
     proxy_links: tuple[ProxyLink, ...] = ()

@@ -6,35 +6,40 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from typing import Any
 
 from ..graph.model import Graph
-from ..redact import mask, redact_line, redact_url_passwords
+from ..graph.secrets import scrubber
+from ..knowledge.secrets import secret_key
+from ..redact import mask, redact_line
 
-_SECRET_KEY = re.compile(r"pass|pwd|secret|token|api[_\-]?key|apikey|private|credential|auth", re.I)
+
+# Free-text fields where a secret can hide far from its key (an interpolated `command`, a docs
+# table cell). Names and ids are left alone: a password equal to a service name must not blank
+# the service out of the map.
+_FREE_TEXT = {"value", "raw", "text", "cells", "command", "test", "url", "path", "returns"}
 
 
-def _scrub(value: Any) -> Any:
+def _scrub(value: Any, known, free: bool = False) -> Any:
     if isinstance(value, dict):
         key = value.get("key")
-        secret = isinstance(key, str) and _SECRET_KEY.search(key)
+        secret = isinstance(key, str) and secret_key(key)
         out = {}
         for k, v in value.items():
             if secret and k in ("value", "raw") and isinstance(v, str) and v:
                 out[k] = mask(v)
             else:
-                out[k] = _scrub(v)
+                out[k] = _scrub(v, known, k in _FREE_TEXT)
         return out
     if isinstance(value, list):
-        return [_scrub(v) for v in value]
+        return [_scrub(v, known, free) for v in value]
     if isinstance(value, str):
-        return redact_line(redact_url_passwords(value)) if ("://" in value or "=" in value) else value
+        return redact_line(known(value) if free else value)
     return value
 
 
 def document(graph: Graph) -> dict:
-    return _scrub(graph.model_dump(mode="json"))
+    return _scrub(graph.model_dump(mode="json"), scrubber(graph))
 
 
 def render(graph: Graph, fmt: str = "json") -> str:
