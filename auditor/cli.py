@@ -55,7 +55,8 @@ def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_fil
     try:
         report = engine.check(list(paths) or ["."], config, select=_split(select), ignore=_split(ignore),
                               extend_select=_split(extend_select), env_files=list(env_files) or None,
-                              baseline=Path(baseline) if baseline else None)
+                              baseline=Path(baseline) if baseline else None,
+                              live=Path(live) if live else None)
     except engine.SelectionError as exc:
         raise click.UsageError(f"--select/--ignore/--extend-select: {exc}") from None
     if fmt == "auto":

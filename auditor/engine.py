@@ -55,14 +55,20 @@ def select_rules(config: Config, select: Sequence[str] = (), ignore: Sequence[st
 
 
 def load_graph(root: Path, paths: Sequence[str], config: Config,
-               env_files: Optional[Sequence[str]] = None) -> tuple[Graph, Reader]:
+               env_files: Optional[Sequence[str]] = None,
+               live: Optional[Path] = None) -> tuple[Graph, Reader]:
     from .discovery import discover
+    from .loaders.docs_facts import with_doc_facts
     from .loaders.inputs import load_inputs
+    from .loaders.live import attach_live, live_dir_in_root
 
     config = config.for_root(root)
     limits = Limits(max_file_bytes=config.limits.max_file_bytes, max_files=config.limits.max_files)
     reader = Reader(root, limits)
-    found = discover(reader, list(paths), include=config.include, exclude=config.exclude)
+    # Snapshots inside the root are live state, not declared config: discovery leaves them out.
+    live_rel = live_dir_in_root(live, reader) if live is not None else None
+    exclude = (*config.exclude, f"{live_rel}/*") if live_rel else config.exclude
+    found = discover(reader, list(paths), include=config.include, exclude=exclude)
     # git: tracked → True, ignored (never committed) → False, untracked or no git → None
     status = file_status(reader.root, [f.path for f in found.files])
     if status:
@@ -70,6 +76,9 @@ def load_graph(root: Path, paths: Sequence[str], config: Config,
         found.files = [f.model_copy(update={"tracked": tracked[status[f.path]]}) if f.path in status else f
                        for f in found.files]
     inputs = load_inputs(reader, found, env_files=tuple(env_files or config.compose.env_files))
+    inputs = with_doc_facts(inputs, config.docs.synonyms)
+    if live is not None:
+        inputs = attach_live(inputs, live, reader)
     graph = build_graph(inputs, public_addresses=config.hosts.public_addresses,
                         external_hosts=config.hosts.external)
     return graph, reader
@@ -104,7 +113,7 @@ def scrub_messages(findings: list[Finding], graph: Graph) -> list[Finding]:
     """Last guard: no secret value of the graph survives in a message, whatever a rule wrote."""
     from .graph.secrets import scrubber
 
-    clean = scrubber(graph, min_length=8)  # shorter values collide with ordinary words
+    clean = scrubber(graph, min_length=8, defaults=False)  # shorter values collide with words
     out = []
     for f in findings:
         message = clean(f.message)
@@ -149,7 +158,7 @@ def _first_loc(graph: Graph):
 def check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: Sequence[str] = (),
           ignore: Sequence[str] = (), extend_select: Sequence[str] = (),
           env_files: Optional[Sequence[str]] = None, baseline: Optional[Path] = None,
-          use_config_baseline: bool = True) -> Report:
+          use_config_baseline: bool = True, live: Optional[Path] = None) -> Report:
     """The main job, as a library call: what the cli, the pre-commit hook and tests all use.
 
     `baseline` (or else the configuration's `baseline`, unless `use_config_baseline` is false,
@@ -160,7 +169,7 @@ def check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: Se
     config = config.for_root(root)
     if baseline is None and use_config_baseline:
         baseline = config.baseline_path()
-    graph, reader = load_graph(root, rel_paths, config, env_files)
+    graph, reader = load_graph(root, rel_paths, config, env_files, live=Path(live) if live else None)
     rules = select_rules(config, select, ignore, extend_select)
     late = [r for r in rules if r.id == UNUSED_SUPPRESSION]
     findings = run_rules(graph, [r for r in rules if r.id != UNUSED_SUPPRESSION], config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
+from ..knowledge.secrets import is_default_credential
 from ..redact import Scrubber, secret_values
 from .model import Graph
 
@@ -29,5 +30,10 @@ def _pairs(graph: Graph) -> Iterator[tuple[Optional[str], str]]:
                     yield key, value
 
 
-def scrubber(graph: Graph, min_length: int = 4) -> Scrubber:
-    return Scrubber(secret_values(_pairs(graph)), min_length=min_length)
+def scrubber(graph: Graph, min_length: int = 4, *, defaults: bool = True) -> Scrubber:
+    """`defaults=False` leaves well-known default credentials (`postgres`, `admin123`) alone:
+    they are public knowledge and, as ordinary words, would blank names out of messages."""
+    values = secret_values(_pairs(graph))
+    if not defaults:
+        values = {v for v in values if not is_default_credential(v)}
+    return Scrubber(values, min_length=min_length)

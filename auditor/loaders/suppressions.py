@@ -2,7 +2,7 @@
 
     # auditor: ignore[PORT001] reason        YAML (compose, CloudFormation), env, nginx, HCL
     // auditor: ignore[EXP002] reason        HCL (also `/* auditor: ignore[...] */`)
-    <!-- auditor: ignore[SEC002] reason -->  markdown
+    <!-- auditor: ignore[SEC002] reason -->  markdown (in a fenced code block: `#` or `//`)
 
 A suppression covers findings on its own line and on the line after it (write it at the end of
 the offending line, or alone on the line above). `auditor: ignore-file[...]` anywhere in a file
@@ -11,8 +11,8 @@ without brackets, every rule. JSON has no comments: use `per_file_ignores` or a 
 
 Only a real comment counts: the marker must start the line or follow whitespace (nginx also
 `;`, `{`, `}`), outside quotes, so `auditor:` in a value or a URL (`https://h/#auditor: x`)
-is never a suppression; in markdown, fenced code blocks and inline code are examples, not
-directives.
+is never a suppression. In markdown, inline code is never a directive, and inside a fenced
+code block (where an HTML comment would be shown as code) the code's own `#` or `//` comment is.
 """
 from __future__ import annotations
 
@@ -67,11 +67,14 @@ def find_suppressions(path: str, text: str) -> list[Suppression]:
                 elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker):]:
                     fence = None
                 continue
-            if fence is not None:
-                continue
         if "auditor:" not in line.lower():
             continue
-        found = _markdown(line) if syntax == "markdown" else _comment(line, hcl=syntax == "hcl")
+        if syntax == "markdown" and fence is None:
+            found = _markdown(line)
+        elif syntax == "markdown":
+            found = _comment(line, slashes=True, single_quotes=True)
+        else:
+            found = _comment(line, slashes=syntax == "hcl", single_quotes=syntax != "hcl")
         if found is None:
             continue
         column, directive = found
@@ -94,8 +97,8 @@ def _markdown(line: str) -> Optional[tuple[int, re.Match]]:
     return (m.start() + 1, directive) if directive else None
 
 
-def _comment(line: str, *, hcl: bool) -> Optional[tuple[int, re.Match]]:
-    start = _comment_start(line, hcl=hcl)
+def _comment(line: str, *, slashes: bool, single_quotes: bool) -> Optional[tuple[int, re.Match]]:
+    start = _comment_start(line, slashes=slashes, single_quotes=single_quotes)
     if start is None:
         return None
     comment = line[start:]
@@ -109,8 +112,9 @@ def _comment(line: str, *, hcl: bool) -> Optional[tuple[int, re.Match]]:
 _OPENS_TOKEN = " \t:=[{(,;"
 
 
-def _comment_start(line: str, *, hcl: bool) -> Optional[int]:
-    """Index where the line's comment starts, outside quotes, or None.
+def _comment_start(line: str, *, slashes: bool, single_quotes: bool) -> Optional[int]:
+    """Index where the line's comment (`#`, and `//` or `/*` when `slashes`) starts, outside
+    quotes, or None.
 
     A quote only opens a string at the start of a token (so the apostrophe of `don't` does
     not); HCL strings only use double quotes."""
@@ -125,11 +129,11 @@ def _comment_start(line: str, *, hcl: bool) -> Optional[int]:
                 continue
             if ch == quote:
                 quote = None
-        elif ch == '"' or (ch == "'" and not hcl):
+        elif ch == '"' or (ch == "'" and single_quotes):
             if prev in _OPENS_TOKEN:
                 quote = ch
         elif prev.isspace() or i == 0 or prev in ";{}":
-            if ch == "#" or (hcl and line.startswith(("//", "/*"), i)):
+            if ch == "#" or (slashes and line.startswith(("//", "/*"), i)):
                 return i
         i += 1
     return None
