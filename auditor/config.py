@@ -60,8 +60,9 @@ class HostsSection(_Section):
 class DocsSection(_Section):
     synonyms: dict[str, tuple[str, ...]] = Field(
         default_factory=dict,
-        description="Extra docs column headers per fact (e.g. host_port = [\"Port hôte\"]); offered to "
-        "every rule that declares a `header_synonyms` option (the docs-drift rules).",
+        description="Extra docs table column headers per role (host_port, container_port, port, service, "
+        "container, route, destination, destination_port, domain, listen_port, variable, value), "
+        "e.g. host_port = [\"Port Hôte\"]: the docs-drift rule (DRF001) then reads such columns.",
     )
 
 
@@ -75,12 +76,18 @@ class Config(_Section):
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="auditor configuration")
 
-    include: tuple[str, ...] = Field(default=(), description="Only files matching one of these globs are read.")
-    exclude: tuple[str, ...] = Field(default=(), description="Files (path or file name) matching these globs are not read.")
-    select: tuple[str, ...] = Field(default=(), description="Only these rules: ids, names or family prefixes (default: all).")
-    ignore: tuple[str, ...] = Field(default=(), description="Never these rules: ids, names or family prefixes.")
-    extend_select: tuple[str, ...] = Field(default=(), description="Add these rules to the selection.")
-    fail_on: Optional[FailOn] = Field(default=None, description="Lowest severity that makes the exit code 1 (default error).")
+    include: tuple[str, ...] = Field(
+        default=(), description="Only files matching one of these globs are read.")
+    exclude: tuple[str, ...] = Field(
+        default=(), description="Files (path or file name) matching these globs are not read.")
+    select: tuple[str, ...] = Field(
+        default=(), description="Only these rules: ids, names or family prefixes (default: all).")
+    ignore: tuple[str, ...] = Field(
+        default=(), description="Never these rules: ids, names or family prefixes.")
+    extend_select: tuple[str, ...] = Field(
+        default=(), description="Add these rules to the selection.")
+    fail_on: Optional[FailOn] = Field(
+        default=None, description="Lowest severity that makes the exit code 1 (default error).")
     baseline: Optional[str] = Field(
         default=None, description="Baseline file (from `auditor baseline`): its findings are not reported."
     )
@@ -140,10 +147,6 @@ class Config(_Section):
         rebased._source = self._source
         rebased._root = Path(root)
         return rebased
-
-    def rule_inputs(self) -> dict[str, Any]:
-        """Configuration sections offered to rules that declare an option of the same name."""
-        return {"header_synonyms": {k: list(v) for k, v in self.docs.synonyms.items()}}
 
 
 class ConfigError(Exception):
@@ -315,6 +318,14 @@ def _check_rules(config: Config, path: Path, locate: "_Locator") -> Config:
                 errors.append(f"{_at(path, locate.line(('rules', name, 'options', option)))}: "
                               f"[rules.{name}.options] {r.id} has no option {option!r} (its options: {known})")
         by_id[r.id] = section
+    from .knowledge.docs_vocabulary import COLUMN_SYNONYMS
+
+    for role in config.docs.synonyms:
+        if role not in COLUMN_SYNONYMS:
+            hint = difflib.get_close_matches(role, list(COLUMN_SYNONYMS), n=1)
+            errors.append(f"{_at(path, locate.line(('docs', 'synonyms', role)))}: [docs.synonyms] unknown role "
+                          f"{role!r}" + (f" (did you mean {hint[0]!r}?)" if hint else
+                                         f" (roles: {', '.join(sorted(COLUMN_SYNONYMS))})"))
     if errors:
         raise ConfigError("\n".join(errors))
     return config.model_copy(update={"rules": by_id})

@@ -89,8 +89,7 @@ def run_rules(graph: Graph, rules: Iterable[Rule], config: Config) -> list[Findi
     for r in rules:
         settings = config.rules.get(r.id) or config.rules.get(r.name)
         severity = _severity(r, config)
-        fed = {k: v for k, v in config.rule_inputs().items() if k in r.options}
-        options = {**r.options, **fed, **(settings.options if settings else {})}
+        options = {**r.options, **(settings.options if settings else {})}
         try:
             problems = list(r.check(graph, **options) if options else r.check(graph))
         except Exception as exc:  # noqa: BLE001 - one broken rule must not lose the rest

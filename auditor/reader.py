@@ -6,6 +6,7 @@ file is decoded the same way (BOM-aware, CRLF folded so line numbers stay right)
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -66,21 +67,41 @@ class Reader:
         path = self.root / rel
         if self.relpath(path) is None:
             return None, LoadProblem(rule="AUD002", message="link points outside the scanned root; not read", loc=loc)
+        limit = self.limits.max_file_bytes
         try:
-            size = path.stat().st_size
-            if size > self.limits.max_file_bytes:
-                return None, LoadProblem(
-                    rule="AUD002",
-                    message=f"file is {size} bytes, over the {self.limits.max_file_bytes}-byte limit; not read",
-                    loc=loc,
-                )
-            data = path.read_bytes()
+            # O_NONBLOCK: a FIFO (or a device) named like an input must not block the run; only
+            # regular files are read, and never more than the limit (the file may grow meanwhile).
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
+                    return None, LoadProblem(rule="AUD002", message="not a regular file; not read", loc=loc)
+                if st.st_size > limit:
+                    return None, _too_large(st.st_size, limit, loc)
+                chunks, size = [], 0
+                while size <= limit:
+                    chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+            finally:
+                os.close(fd)
+            if size > limit:  # grew after fstat
+                return None, LoadProblem(rule="AUD002", message=f"file is over the {limit}-byte limit; not read",
+                                         loc=loc)
+            data = b"".join(chunks)
         except OSError as exc:
             return None, LoadProblem(rule="AUD002", message=f"cannot be read: {exc.strerror or exc}", loc=loc)
         text = decode(data)
         if text is None:
             return None, LoadProblem(rule="AUD002", message="binary or undecodable content; not read", loc=loc)
         return text, None
+
+
+def _too_large(size: int, limit: int, loc: Loc) -> LoadProblem:
+    return LoadProblem(rule="AUD002", message=f"file is {size} bytes, over the {limit}-byte limit; not read",
+                       loc=loc)
 
 
 def decode(data: bytes) -> Optional[str]:

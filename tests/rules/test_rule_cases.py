@@ -22,10 +22,13 @@ def _cases():
 
 def run_case(case: Path):
     """The production path (`auditor check`) with only this rule selected; a case's
-    `.auditor.toml` may `extend_select` rules the case needs beside it (AUD003 judges others)."""
+    `.auditor.toml` may `extend_select` rules the case needs beside it (AUD003 judges others).
+    A case's `live/` folder holds live snapshots: it is passed as `--live` (and so left out of
+    discovery), and its files are named `live/<file>` in findings."""
     rule_id = case.parent.name
     config = load_config(find_config(case))
-    report = engine.check([case], config, select=[rule_id])
+    live = case / "live"
+    report = engine.check([case], config, select=[rule_id], live=live if live.is_dir() else None)
     return [f for f in report.findings if f.rule == rule_id]
 
 

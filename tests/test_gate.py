@@ -1,0 +1,174 @@
+"""The CI gate: --fail-on, rule selection by id/name/prefix, --statistics, exit codes.
+
+On the harena seed stack, which has errors, warnings and exactly one note (EXP005).
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+HARENA = str(REPO / "fixtures" / "harena")
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "auditor", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+
+
+def doc(*args: str) -> tuple[int, dict]:
+    proc = run("check", HARENA, "--format", "json", *args)
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def everything() -> dict:
+    return doc()[1]
+
+
+def test_harena_has_every_severity(everything):
+    summary = everything["summary"]
+    assert summary["error"] and summary["warning"] and summary["note"] == 1
+
+
+@pytest.mark.parametrize("fail_on, selection, code", [
+    (None, [], 1),
+    ("error", [], 1),
+    ("never", [], 0),
+    # the note alone (EXP005): only --fail-on note fails
+    (None, ["--select", "EXP005"], 0),
+    ("error", ["--select", "EXP005"], 0),
+    ("warning", ["--select", "EXP005"], 0),
+    ("note", ["--select", "EXP005"], 1),
+    ("never", ["--select", "EXP005"], 0),
+    # warnings alone (URL004, EXP004)
+    (None, ["--select", "URL004,EXP004"], 0),
+    ("warning", ["--select", "URL004,EXP004"], 1),
+    ("note", ["--select", "URL004", "--select", "EXP004"], 1),
+    # errors
+    ("note", ["--select", "SEC001"], 1),
+    ("never", ["--select", "SEC001"], 0),
+    # nothing selected that fires
+    ("note", ["--select", "ORD"], 0),
+])
+def test_fail_on_thresholds(fail_on, selection, code):
+    args = ["check", HARENA, *selection] + (["--fail-on", fail_on] if fail_on else [])
+    proc = run(*args)
+    assert proc.returncode == code, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def rules_of(d: dict) -> set[str]:
+    return {f["rule"] for f in d["findings"]}
+
+
+def test_select_by_id_name_and_family_prefix(everything):
+    assert rules_of(doc("--select", "EXP005")[1]) == {"EXP005"}
+    assert rules_of(doc("--select", "stale-ingress")[1]) == {"EXP005"}
+    assert rules_of(doc("--select", "sec")[1]) == {r for r in rules_of(everything) if r.startswith("SEC")}
+    assert rules_of(doc("--select", "SEC001,public-datastore-port")[1]) == {"SEC001", "EXP001"}
+
+
+def test_ignore_and_extend_select(everything):
+    without = rules_of(doc("--ignore", "EXP")[1])
+    assert without == {r for r in rules_of(everything) if not r.startswith("EXP")}
+    assert rules_of(doc("--ignore", "credentials-in-url,URL004")[1]) == rules_of(everything) - {"SEC002", "URL004"}
+    assert rules_of(doc("--select", "EXP005", "--extend-select", "URL004")[1]) == {"EXP005", "URL004"}
+    # --ignore wins over a selection
+    assert rules_of(doc("--select", "EXP", "--ignore", "EXP004,EXP005")[1]) == {"EXP001", "EXP002"}
+
+
+def test_selection_changes_the_summary_and_exit(everything):
+    code, d = doc("--ignore", "SEC,EXP001,EXP002")
+    assert d["summary"] == {"error": 0, "warning": everything["summary"]["warning"], "note": 1}
+    assert code == 0
+
+
+def test_unknown_selector_is_a_usage_error():
+    for flag in ("--select", "--ignore", "--extend-select"):
+        proc = run("check", HARENA, flag, "NOPE42")
+        assert proc.returncode == 2, flag
+        assert "NOPE42" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bad_fail_on_is_a_usage_error():
+    proc = run("check", HARENA, "--fail-on", "critical")
+    assert proc.returncode == 2
+
+
+def _stats(text: str) -> dict[str, int]:
+    out = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].isdigit() and re.fullmatch(r"[A-Z]+[0-9]+", parts[1]):
+            out[parts[1]] = int(parts[0])
+    return out
+
+
+def test_statistics(everything):
+    want: dict[str, int] = {}
+    for f in everything["findings"]:
+        want[f["rule"]] = want.get(f["rule"], 0) + 1
+    proc = run("check", HARENA, "--statistics")
+    assert proc.returncode == 1
+    assert _stats(proc.stdout) == want
+    counts = list(_stats(proc.stdout).values())
+    assert counts == sorted(counts, reverse=True)  # most frequent first
+    assert "EXP005" in proc.stdout and "stale-ingress" in proc.stdout
+
+    # machine formats keep stdout clean: the statistics go to stderr
+    proc = run("check", HARENA, "--statistics", "--format", "json")
+    assert json.loads(proc.stdout)["summary"] == everything["summary"]
+    assert _stats(proc.stderr) == want
+
+    # with --output, the statistics are the terminal's
+    proc = run("check", HARENA, "--statistics", "--select", "SEC", "--format", "sarif", "--output", "/dev/null")
+    assert proc.returncode == 1
+    assert _stats(proc.stdout) == {k: v for k, v in want.items() if k.startswith("SEC")}
+
+
+def test_statistics_respect_the_gate():
+    proc = run("check", HARENA, "--statistics", "--select", "EXP005")
+    assert proc.returncode == 0
+    assert _stats(proc.stdout) == {"EXP005": 1}
+
+
+def _readme_yaml_blocks() -> list[dict]:
+    import yaml
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    return [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", readme, re.S)]
+
+
+def test_readme_workflow_uploads_sarif_even_when_the_gate_fails(tmp_path):
+    [workflow] = [b for b in _readme_yaml_blocks() if isinstance(b, dict) and "jobs" in b]
+    assert workflow["permissions"]["security-events"] == "write"
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    [upload] = [s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
+    assert upload["if"] in ("always()", "success() || failure()")
+    assert upload["with"]["category"] == "auditor"
+    [command] = [s["run"] for s in steps if s.get("run", "").startswith("auditor check")]
+    assert upload["with"]["sarif_file"] in command
+
+    # the workflow's command line works, and fails the job on harena while writing the SARIF
+    args = command.split()[1:]
+    sarif = tmp_path / "auditor.sarif"
+    args = [str(sarif) if a == upload["with"]["sarif_file"] else (HARENA if a == "." else a) for a in args]
+    proc = run(*args)
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert "SEC001" in proc.stdout  # --statistics reach the log
+
+
+def test_readme_pre_commit_snippet_names_the_hook():
+    import yaml
+
+    [config] = [b for b in _readme_yaml_blocks() if isinstance(b, dict) and "repos" in b]
+    [manifest] = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert [h["id"] for r in config["repos"] for h in r["hooks"]] == [manifest["id"]]
