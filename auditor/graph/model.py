@@ -8,10 +8,7 @@ from typing import Literal, Optional
 
 from pydantic import PrivateAttr
 
-from ..model import (
-    ComposeProject, DocFact, DocFile, EnvFile, LiveState, Frozen, Inputs, LoadProblem, Loc, NginxConfig,
-    NginxLocation, NginxServer, SecurityGroupRule, Service, SourceFile, Suppression,
-)
+from ..model import ComposeProject, Frozen, Inputs, Loc, NginxConfig, NginxLocation, NginxServer, Service
 
 
 def service_key(service: Service) -> str:
@@ -102,18 +99,9 @@ class Exposure(Frozen):
         return self.public_bind and self.firewall in ("open", "unknown")
 
 
-class Graph(Frozen):
-    root: str
-    files: tuple[SourceFile, ...] = ()
-    env_files: tuple[EnvFile, ...] = ()
-    projects: tuple[ComposeProject, ...] = ()
-    nginx: tuple[NginxConfig, ...] = ()
-    sg_rules: tuple[SecurityGroupRule, ...] = ()
-    docs: tuple[DocFile, ...] = ()
-    suppressions: tuple[Suppression, ...] = ()
-    problems: tuple[LoadProblem, ...] = ()
-    doc_facts: tuple[DocFact, ...] = ()  # what docs tables claim (ports, routes, values)
-    live: Optional[LiveState] = None  # `--live` snapshots, None when not given
+class Graph(Inputs):
+    """The inputs as loaded (inherited fields) plus the joins computed from them."""
+
     public_addresses: tuple[str, ...] = ()
     listeners: tuple[Listener, ...] = ()
     proxy_links: tuple[ProxyLink, ...] = ()
