@@ -31,7 +31,8 @@ FileKind = Literal["env", "compose", "nginx", "secgroup", "docs", "live", "unkno
 class SourceFile(Frozen):
     path: str  # relative to the root, `/` separators
     kind: FileKind
-    tracked: Optional[bool] = None  # git: True tracked, False ignored/untracked, None no git
+    # git: True tracked, False git-ignored (never committed), None untracked-not-ignored or no git
+    tracked: Optional[bool] = None
 
 
 class LoadProblem(Frozen):

@@ -1,6 +1,7 @@
 """AUD: the inputs themselves: files that cannot be parsed or were not read."""
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from auditor.graph.model import Graph
@@ -34,7 +35,8 @@ def parse_error(graph: Graph) -> Iterator[Problem]:
     """
     for p in graph.problems:
         if p.rule == "AUD001":
-            yield Problem(message=p.message, loc=p.loc)
+            # Parser messages may quote line numbers; the fingerprint must survive line shifts.
+            yield Problem(message=p.message, loc=p.loc, key=re.sub(r"\d+", "#", p.message))
 
 
 @rule("AUD002", "file-skipped", "warning", "A file was not read: too large, binary, unreadable, or outside the root.",

@@ -290,7 +290,7 @@ def credentials_in_url(graph: Graph) -> Iterator[Problem]:
 
 @rule("SEC003", "default-credential", "error",
       "A well-known default or weak credential (admin, admin123, password, changeme, root, ...).",
-      tags=("security", "secrets"))
+      tags=("security", "secrets", "committed-secret"))
 def default_credential(graph: Graph) -> Iterator[Problem]:
     """
     ## What it does
@@ -305,8 +305,8 @@ def default_credential(graph: Graph) -> Iterator[Problem]:
 
     Env templates (`.env.example`, ...) and docs are not checked: a default there is an
     example. An upper-case marker such as `PASSWORD` is a placeholder, not a credential. The
-    message shows the value masked. Unlike SEC001, a git-ignored file is reported too: a
-    default credential is guessable wherever it is written.
+    message shows the value masked. Like SEC001, a git-ignored file (a developer's local `.env`)
+    is not reported: it feeds the graph but is not part of what the repository ships.
 
     ## Why is this bad?
     Default credentials are the first thing scanners and attackers try: an admin UI or a

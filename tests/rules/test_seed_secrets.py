@@ -167,4 +167,7 @@ def test_git_ignored_env_file_is_no_committed_secret(tmp_path):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     report = engine.check([tmp_path], load_config(None), select=IDS)
     rules = sorted(f.rule for f in report.findings)
-    assert rules == ["SEC003"], "plaintext in an ignored file is fine; a default credential is not"
+    assert rules == [], "an ignored file is never committed: neither its secrets nor its defaults ship"
+    (tmp_path / ".gitignore").write_text("")
+    report = engine.check([tmp_path], load_config(None), select=IDS)
+    assert sorted(f.rule for f in report.findings) == ["SEC001", "SEC003"], "about to be committed"
