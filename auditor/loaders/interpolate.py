@@ -66,6 +66,8 @@ class _Run:
 
         def replace(match: "re.Match[str]") -> str:
             nonlocal failed
+            if failed:  # the whole value is lost: no need to read the rest (`${${${...` was quadratic)
+                return ""
             try:
                 return self.one(match.group(0), depth)
             except _Failed:
