@@ -56,12 +56,21 @@ def _secret_assignment(key: str, value: str) -> bool:
     return bool(_LOOSE_SECRET.search(key)) and "://" not in value and not is_setting(value)
 
 
-def _mask_assignment(m: re.Match) -> str:
-    value = m["qval"] if m["q"] else m["val"]
-    if value is None or not _secret_assignment(m["key"], value):
-        return m[0]
-    shown = f"{m['q']}{mask(value)}{m['q']}" if m["q"] else mask(value)
-    return f"{m['key']}{m['close']}{m['sep']}{m['open']}{shown}"
+def _mask_assignments(text: str, depth: int = 0) -> str:
+    def one(m: re.Match) -> str:
+        value = m["qval"] if m["q"] else m["val"]
+        if value is None:
+            return m[0]
+        if not _secret_assignment(m["key"], value):
+            # The value may hold assignments of its own: `"Description": "token=abc"`, `a=token=abc`;
+            # past a few levels (`a=a=a=...`), the value is masked whole: when in doubt, mask.
+            start = (m.start("qval") if m["q"] else m.start("val")) - m.start()
+            inner = _mask_assignments(value, depth + 1) if depth < 4 else mask(value)
+            return m[0][:start] + inner + m[0][start + len(value):]
+        shown = f"{m['q']}{mask(value)}{m['q']}" if m["q"] else mask(value)
+        return f"{m['key']}{m['close']}{m['sep']}{m['open']}{shown}"
+
+    return _ASSIGNMENT.sub(one, text)
 
 
 def redact_tokens(text: str) -> str:
@@ -84,7 +93,7 @@ def redact_line(line: str) -> str:
     """A source line safe to show: URL passwords, known tokens and values of secret-named keys
     masked."""
     line = redact_url_passwords(line)
-    line = _ASSIGNMENT.sub(_mask_assignment, line)
+    line = _mask_assignments(line)
     return redact_tokens(line)
 
 
@@ -111,11 +120,13 @@ def secret_values(pairs: Iterable[tuple[Optional[str], str]]) -> set[str]:
     """The secrets among (key, value) pairs: values of secret-named keys, known tokens, and URL
     passwords; placeholders and references left out."""
     found: set[str] = set()
-    for key, value in pairs:
+    for key, value in dict.fromkeys(pairs):  # a file repeating one line a million times is judged once
         v = value.strip()
         if not v or is_placeholder(v):
             continue
-        if (key and key_kind(key) is not None and "://" not in v and not is_setting(v)) or find_tokens(v):
+        # No known token format is shorter than 15 characters (a Slack token): skip the regexes.
+        if (key and key_kind(key) is not None and "://" not in v and not is_setting(v)) or (
+                len(v) >= 10 and find_tokens(v)):
             found.add(v)
         for m in _USERINFO.finditer(v):
             if not is_placeholder(m["pw"]):

@@ -38,7 +38,8 @@ def load_nginx(reader: Reader, files: Sequence[str],
 
 
 def _crash(path: str, exc: Exception) -> LoadProblem:
-    return LoadProblem(rule="AUD001", message=f"nginx: cannot be loaded: {type(exc).__name__}: {exc}",
+    # the exception's text is not shown: it may quote a value of the file (a secret)
+    return LoadProblem(rule="AUD001", message=f"nginx: cannot be loaded ({type(exc).__name__})",
                        loc=Loc(path=path))
 
 

@@ -63,7 +63,7 @@ def parse_text(path: str, text: str, max_depth: int = 200) -> tuple[Optional[lis
     except NgxParserBaseException as exc:  # e.g. a malformed *_by_lua_block
         return None, _problem(path, exc.strerror, exc.lineno or 1)
     except Exception as exc:  # the loader contract: bad input never raises
-        return None, _problem(path, f"cannot be parsed: {type(exc).__name__}: {exc}", 1)
+        return None, _problem(path, f"cannot be parsed ({type(exc).__name__})", 1)
 
 
 def _problem(path: str, message: str, line: int, column: int = 1) -> LoadProblem:

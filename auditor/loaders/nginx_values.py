@@ -58,6 +58,9 @@ def parse_target(raw: str, loc: Loc, upstreams: Mapping[str, str], default_schem
         sock, colon, path = rest[5:].partition(":")
         return ProxyTarget(raw=raw, scheme=scheme, host="unix:" + sock, path=path if colon else "",
                            has_variables=has_variables, loc=loc)
+    at = rest.rfind("@", 0, min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest)))
+    if at >= 0:  # `user:password@` (nginx refuses it): neither host nor path, and never shown
+        rest = rest[at + 1:]
     m = _AUTHORITY.match(rest)
     host, port_text, path = (m.group(1), m.group(2), m.group(3)) if m else (rest, None, "")
     if host.startswith("["):

@@ -154,10 +154,11 @@ def load_secgroups(reader: Reader, path: str) -> tuple[Rules, Problems]:
         if fmt == "aws-json":
             return secgroups_json.rules_from_aws_json(text, path, reader.limits)
         if fmt == "terraform":
-            return secgroups_terraform.rules_from_terraform(text, path)
+            return secgroups_terraform.rules_from_terraform(text, path, reader.limits.max_depth)
         if fmt == "cfn":
             return secgroups_cfn.rules_from_cfn(text, path, reader.limits)
     except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError) as exc:
         # last line of defence for the loader contract: one odd file must not stop a scan
-        return [], [problem(f"could not be loaded ({type(exc).__name__}: {exc})", Loc(path=path))]
+        # (the exception's text is not shown: it may quote a value of the file)
+        return [], [problem(f"could not be loaded ({type(exc).__name__})", Loc(path=path))]
     return [], []

@@ -9,11 +9,12 @@ Values that are expressions (`var.x`, `local.cidrs`, `"${...}"`) are kept as the
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..model import Loc
-from ..reader import Lines, Reader
+from ..model import LoadProblem, Loc
+from ..reader import Limits, Lines, Reader
 from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name, shown
 
 _MAX_PROBLEMS = 20  # syntax problems reported per file; hostile input could make thousands
@@ -27,8 +28,9 @@ class Tokens:
     def __init__(self) -> None:
         self.kind: list[str] = []  # "nl", "ident", "num", "str", "op"
         self.text: list[str] = []  # name, operator, number; "str": the value, or a template's source
-        self.start: list[int] = []
-        self.end: list[int] = []
+        # offsets in machine integers: a file of a million braces must not cost a million ints
+        self.start: "array[int]" = array("q")
+        self.end: "array[int]" = array("q")
         self.templates: set[int] = set()  # "str" tokens holding ${...} / %{...}, or unterminated
 
     def add(self, kind: str, text: str, start: int, end: int, literal: bool = True) -> None:
@@ -127,10 +129,23 @@ def _scan_template(text: str, pos: int) -> tuple[int, bool]:
     return n, False
 
 
+class _Issues(list):
+    """Syntax issues: the first few kept, the others only counted (garbage makes one per byte)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def append(self, item: tuple[str, int]) -> None:
+        self.count += 1
+        if len(self) <= _MAX_PROBLEMS:
+            super().append(item)
+
+
 def tokenize(text: str) -> tuple[Tokens, list[tuple[str, int]]]:
     """Tokens (comments dropped, newlines kept: they end attributes) and (message, offset) issues."""
     toks = Tokens()
-    issues: list[tuple[str, int]] = []
+    issues = _Issues()
     kinds, texts, starts, ends = toks.kind.append, toks.text.append, toks.start.append, toks.end.append
     pos, n = 0, len(text)
     while pos < n:
@@ -224,11 +239,14 @@ class _Parser:
         kind, tok = self.kind, self.tok
         match = [-1] * len(kind)
         stack: list[int] = []
+        self.depth = 0
         for j, k in enumerate(kind):
             if k != "op":
                 continue
             if tok[j] in _OPEN:
                 stack.append(j)
+                if len(stack) > self.depth:
+                    self.depth = len(stack)
             elif tok[j] in _CLOSE and stack:
                 opener = stack.pop()
                 match[opener] = j
@@ -394,20 +412,25 @@ def load_terraform(reader: Reader, path: str) -> tuple[Rules, Problems]:
     text, read_problem = reader.read(path)
     if text is None:
         return [], [read_problem] if read_problem else []
-    return rules_from_terraform(text, path)
+    return rules_from_terraform(text, path, reader.limits.max_depth)
 
 
-def rules_from_terraform(text: str, path: str) -> tuple[Rules, Problems]:
+def rules_from_terraform(text: str, path: str, max_depth: int = Limits().max_depth) -> tuple[Rules, Problems]:
     lines = Lines(text)
 
     def loc(offset: int) -> Loc:
         line, column = lines.at(offset)
         return Loc(path=path, line=line, column=column)
 
-    root, issues = parse_hcl(text)
+    parser = _Parser(text)
+    if parser.depth > max_depth:
+        return [], [LoadProblem(rule="AUD002", message=f"brackets nested deeper than {max_depth} levels; not read",
+                                loc=Loc(path=path))]
+    root, issues = parser.parse(), parser.issues
+    total = getattr(issues, "count", len(issues))
     problems: Problems = [problem(f"HCL syntax: {msg}", loc(off)) for msg, off in issues[:_MAX_PROBLEMS]]
-    if len(issues) > _MAX_PROBLEMS:
-        problems.append(problem(f"{len(issues) - _MAX_PROBLEMS} more HCL syntax problems not shown", loc(issues[_MAX_PROBLEMS][1])))
+    if total > _MAX_PROBLEMS:
+        problems.append(problem(f"{total - _MAX_PROBLEMS} more HCL syntax problems not shown", loc(issues[_MAX_PROBLEMS][1])))
     rules: Rules = []
     for block in root.blocks:
         if block.type != "resource" or len(block.labels) < 2:

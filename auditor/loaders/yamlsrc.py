@@ -474,6 +474,6 @@ def _load(text: str, path: str, limits: Limits, schema: Schema,
             rule="AUD002", message="nested too deeply to be read; not read", loc=Loc(path=path))]
     except Exception as exc:  # a loader must never raise: anything else is unreadable input
         return None, [], builder.problems + [LoadProblem(
-            rule="AUD001", message=f"invalid YAML: {type(exc).__name__}: {exc}", loc=Loc(path=path))]
+            rule="AUD001", message=f"invalid YAML ({type(exc).__name__})", loc=Loc(path=path))]
     return [d for d, _ in builder.docs], [line for _, line in builder.docs], builder.problems
 

@@ -17,7 +17,8 @@ from ..redact import mask, redact_line
 # Free-text fields where a secret can hide far from its key (an interpolated `command`, a docs
 # table cell). Names and ids are left alone: a password equal to a service name must not blank
 # the service out of the map.
-_FREE_TEXT = {"value", "raw", "text", "cells", "command", "test", "url", "path", "returns"}
+_FREE_TEXT = {"value", "raw", "text", "cells", "command", "test", "url", "path", "returns",
+              "proxy_set_header", "add_header", "description", "message", "reason", "unrouted_reason"}
 
 
 def _scrub(value: Any, known, free: bool = False) -> Any:
