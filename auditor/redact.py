@@ -7,7 +7,8 @@ setting costs some readability, a shown secret cannot be taken back.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+import string
+from typing import Iterable, Iterator, Optional
 from urllib.parse import urlsplit
 
 from .knowledge.secrets import find_tokens, is_placeholder, is_setting, key_kind
@@ -22,12 +23,42 @@ def mask(value: str) -> str:
 
 
 # The password runs to the last `@` of the authority: people do write `p@ss` unescaped.
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^/\s?#]+)@")
+# `_userinfo` finds what `[a-zA-Z][a-zA-Z0-9+.-]*://` followed by this pattern would find, but in
+# linear time: the regex alone tries a scheme from every letter of a long word (quadratic).
+_AFTER_SCHEME = re.compile(r"(?P<user>[^:/@\s]*):(?P<pw>[^/\s?#]+)@")
+_LETTERS = frozenset(string.ascii_letters)
+_SCHEME_CHARS = _LETTERS | frozenset(string.digits + "+.-")
+
+
+def _userinfo(text: str) -> Iterator[tuple[int, int, str, str, str]]:
+    """(start, end, scheme with `://`, user, password) of every `scheme://user:password@`."""
+    low = 0  # matches do not overlap: a scheme starts at or after the previous match's end
+    p = text.find("://")
+    while p >= 0:
+        r = p
+        while r > low and text[r - 1] in _SCHEME_CHARS:
+            r -= 1
+        start = next((i for i in range(r, p) if text[i] in _LETTERS), -1)
+        m = _AFTER_SCHEME.match(text, p + 3) if start >= 0 else None
+        if m is None:
+            p = text.find("://", p + 3)
+            continue
+        yield start, m.end(), text[start:p + 3], m["user"], m["pw"]
+        low = m.end()
+        p = text.find("://", low)
 
 
 def redact_url_passwords(text: str) -> str:
     """Replace the password of every `scheme://user:pass@` in `text` with a mask."""
-    return _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{'*' * 4}@", text)
+    if "://" not in text:
+        return text
+    out, pos = [], 0
+    for start, end, scheme, user, _pw in _userinfo(text):
+        out.append(text[pos:start])
+        out.append(f"{scheme}{user}:{'*' * 4}@")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def url_password(url: str) -> str | None:
@@ -42,8 +73,10 @@ def url_password(url: str) -> str | None:
 _LOOSE_SECRET = re.compile(r"pass|pwd|secret|token|api[_\-]?key|apikey|private|credential|auth", re.I)
 # `KEY=value`, `KEY: value`, `"key": "value"`, `KEY => value`, and markdown table cells
 # `| **KEY** | value |`.
+# A key starts at the first ASCII letter or `_` of a word (`(?<!...)` + `pre`): trying it from
+# every letter of a long word would be quadratic.
 _ASSIGNMENT = re.compile(
-    r"(?P<key>[A-Za-z_][\w.\-]*)(?P<close>[*`'\"]*)(?P<sep>\s*(?:=>|=|:|\|)\s*)(?P<open>[*`]*)"
+    r"(?<![\w.\-])(?P<pre>(?:[^\WA-Za-z_]|[.\-])*)(?P<key>[A-Za-z_][\w.\-]*)(?P<close>[*`'\"]*)(?P<sep>\s*(?:=>|=|:|\|)\s*)(?P<open>[*`]*)"
     r"(?:(?P<q>[\"'])(?P<qval>[^\"']*)(?P=q)|(?P<val>\$\{[^}\n]*\}|[^\s\"'`|]+))"
 )
 
@@ -59,7 +92,7 @@ def _secret_assignment(key: str, value: str) -> bool:
 def _mask_assignments(text: str, depth: int = 0) -> str:
     def one(m: re.Match) -> str:
         value = m["qval"] if m["q"] else m["val"]
-        if value is None:
+        if value is None or not value or is_placeholder(value):  # `${VAR:?message}` included
             return m[0]
         if not _secret_assignment(m["key"], value):
             # The value may hold assignments of its own: `"Description": "token=abc"`, `a=token=abc`;
@@ -68,9 +101,26 @@ def _mask_assignments(text: str, depth: int = 0) -> str:
             inner = _mask_assignments(value, depth + 1) if depth < 4 else mask(value)
             return m[0][:start] + inner + m[0][start + len(value):]
         shown = f"{m['q']}{mask(value)}{m['q']}" if m["q"] else mask(value)
-        return f"{m['key']}{m['close']}{m['sep']}{m['open']}{shown}"
+        return f"{m['pre']}{m['key']}{m['close']}{m['sep']}{m['open']}{shown}"
 
     return _ASSIGNMENT.sub(one, text)
+
+
+# Command-line flags followed by a credential: `--requirepass X`, `--password=X`, `--api-token X`.
+_FLAG = re.compile(r"(?<![\w-])(?P<flag>--?[A-Za-z][\w-]*)(?P<sep>=|[ \t]+)(?P<value>[^\s\"'`,\]\[]+)")
+_SECRET_FLAGS = frozenset({"requirepass", "masterauth"})  # redis-server, beside key_kind's names
+
+
+def _mask_flags(text: str) -> str:
+    def one(m: re.Match) -> str:
+        name, value = m["flag"].lstrip("-"), m["value"]
+        if value.startswith("-") or is_placeholder(value):
+            return m[0]
+        if name.lower() in _SECRET_FLAGS or key_kind(name) is not None:
+            return f"{m['flag']}{m['sep']}{mask(value)}"
+        return m[0]
+
+    return _FLAG.sub(one, text) if "-" in text else text
 
 
 def redact_tokens(text: str) -> str:
@@ -90,10 +140,11 @@ def redact_tokens(text: str) -> str:
 
 
 def redact_line(line: str) -> str:
-    """A source line safe to show: URL passwords, known tokens and values of secret-named keys
-    masked."""
+    """A source line safe to show: URL passwords, known tokens, values of secret-named keys and
+    of secret-named command-line flags masked."""
     line = redact_url_passwords(line)
     line = _mask_assignments(line)
+    line = _mask_flags(line)
     return redact_tokens(line)
 
 
@@ -128,7 +179,7 @@ def secret_values(pairs: Iterable[tuple[Optional[str], str]]) -> set[str]:
         if (key and key_kind(key) is not None and "://" not in v and not is_setting(v)) or (
                 len(v) >= 10 and find_tokens(v)):
             found.add(v)
-        for m in _USERINFO.finditer(v):
-            if not is_placeholder(m["pw"]):
-                found.add(m["pw"])
+        for _start, _end, _scheme, _user, pw in _userinfo(v):
+            if not is_placeholder(pw):
+                found.add(pw)
     return found

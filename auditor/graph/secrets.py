@@ -58,13 +58,15 @@ def _pairs(graph: Graph) -> Iterator[tuple[Optional[str], str]]:
         yield from _argv_pairs(s.command)
         if s.healthcheck is not None:
             yield from _argv_pairs(s.healthcheck.test)
+    servers = [server for config in graph.nginx for server in config.servers]
+    servers += [live.server for live in graph.live.nginx] if graph.live is not None else []
+    for server in servers:
+        for location in server.locations:
+            if location.proxy_pass is not None:
+                yield None, location.proxy_pass.raw  # `http://user:pass@host`
+            yield from _header_pairs(location.proxy_set_header)
+            yield from _header_pairs(location.add_header)
     for config in graph.nginx:
-        for server in config.servers:
-            for location in server.locations:
-                if location.proxy_pass is not None:
-                    yield None, location.proxy_pass.raw  # `http://user:pass@host`
-                yield from _header_pairs(location.proxy_set_header)
-                yield from _header_pairs(location.add_header)
         for upstream in config.upstreams:
             for member in upstream.servers:
                 yield None, member.raw

@@ -353,6 +353,9 @@ class _ProjectLoad:
             if rel is None:
                 self.problem("AUD002", f"include {p!r} points outside the root; not read", loc)
                 return
+            if not self.reader.exists(rel):  # compose refuses the project: say so where it is written
+                self.problem("AUD001", f"include {p!r}: no such file", loc)
+                return
             resolved.append(rel)
         if self.depth + 1 > self.reader.limits.max_include_depth:
             self.problem("AUD002", "includes nested too deeply; not read", loc)

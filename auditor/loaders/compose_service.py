@@ -438,6 +438,9 @@ class _FileReader:
         if rel is None:
             self.load.problem("AUD002", f"`extends` file {file!r} points outside the root; not read", loc)
             return None
+        if not self.reader.exists(rel):  # reported here, not at a path that does not exist
+            self.load.problem("AUD001", f"`extends` file {file!r}: no such file", loc)
+            return None
         return (value["service"], rel, loc)
 
 

@@ -49,8 +49,13 @@ class _SyntaxError(Exception):
         self.column = column
 
 
+class _TooDeep(_SyntaxError):
+    """Blocks nested past the limit: the file is not read (AUD002), like a too-deep YAML file."""
+
+
 def parse_text(path: str, text: str, max_depth: int = 200) -> tuple[Optional[list[Stmt]], Optional[LoadProblem]]:
-    """The statements of one nginx file, or an AUD001 problem (never both, never raises)."""
+    """The statements of one nginx file, or an AUD001 problem (AUD002 past the nesting limit);
+    never both, never raises."""
     try:
         if _END in text:
             raise _SyntaxError("binary content (NUL byte)", text.count("\n", 0, text.index(_END)) + 1)
@@ -58,6 +63,8 @@ def parse_text(path: str, text: str, max_depth: int = 200) -> tuple[Optional[lis
         if not tree:
             raise _SyntaxError("no nginx directives found", 1)
         return tree, None
+    except _TooDeep as exc:  # a limit, like YAML's and JSON's: AUD002 (not read)
+        return None, _problem(path, str(exc), exc.line, exc.column, rule="AUD002")
     except _SyntaxError as exc:
         return None, _problem(path, str(exc), exc.line, exc.column)
     except NgxParserBaseException as exc:  # e.g. a malformed *_by_lua_block
@@ -66,8 +73,8 @@ def parse_text(path: str, text: str, max_depth: int = 200) -> tuple[Optional[lis
         return None, _problem(path, f"cannot be parsed ({type(exc).__name__})", 1)
 
 
-def _problem(path: str, message: str, line: int, column: int = 1) -> LoadProblem:
-    return LoadProblem(rule="AUD001", message=f"nginx: {message}",
+def _problem(path: str, message: str, line: int, column: int = 1, rule: str = "AUD001") -> LoadProblem:
+    return LoadProblem(rule=rule, message=f"nginx: {message}",  # type: ignore[arg-type]
                        loc=Loc(path=path, line=max(1, line), column=max(1, column)))
 
 
@@ -169,7 +176,7 @@ def _build(path: str, tokens: Iterator[tuple[str, int, int, bool]], max_depth: i
             current = None
         elif token == "{":
             if len(stack) > max_depth:
-                raise _SyntaxError(f"blocks nested deeper than {max_depth}", line, column)
+                raise _TooDeep(f"blocks nested deeper than {max_depth} levels; not read", line, column)
             current.block = []
             stack[-1][0].append(current)
             stack.append((current.block, current))
