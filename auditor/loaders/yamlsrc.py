@@ -18,7 +18,7 @@ from typing import Any, Callable, Literal, Optional
 import yaml
 
 from ..model import LoadProblem, Loc
-from ..reader import Limits
+from ..reader import Limits, Lines
 
 Schema = Literal["yaml11", "core"]
 TagHook = Callable[[str, Any], Any]
@@ -261,6 +261,7 @@ class _Builder:
         return LoadProblem(rule=rule, message=message, loc=Loc(path=self.path, line=line, column=column))
 
     def run(self, text: str) -> None:
+        self.where = mark_position(text)
         loader = _Loader(text)
         try:
             self._events(loader)
@@ -275,6 +276,7 @@ class _Builder:
         MapStart, SeqStart = yaml.MappingStartEvent, yaml.SequenceStartEvent
         MapEnd, SeqEnd = yaml.MappingEndEvent, yaml.SequenceEndEvent
         resolve = self.resolve
+        where = self.where
         while True:
             ev = get()
             if ev is None:
@@ -283,7 +285,7 @@ class _Builder:
             if cls is Scalar:
                 self.nodes += 1
                 mark = ev.start_mark
-                line, col = mark.line + 1, mark.column + 1
+                line, col = where(mark)
                 tag = ev.tag
                 text = ev.value
                 parent = stack[-1] if stack else None
@@ -314,7 +316,7 @@ class _Builder:
             elif cls is MapStart or cls is SeqStart:
                 self.nodes += 1
                 mark = ev.start_mark
-                line, col = mark.line + 1, mark.column + 1
+                line, col = where(mark)
                 if len(stack) >= max_depth:
                     raise _Abort(self.problem(
                         "AUD002", f"nested deeper than {max_depth} levels; not read", line, col))
@@ -338,7 +340,7 @@ class _Builder:
                 self._add(value, frame.size, frame.line, frame.column, frame.tag, None)
             elif cls is Alias:
                 mark = ev.start_mark
-                line, col = mark.line + 1, mark.column + 1
+                line, col = where(mark)
                 found = self.anchors.get(ev.anchor)
                 if found is None:
                     self.problems.append(self.problem("AUD001", f"unknown alias *{ev.anchor}", line, col))
@@ -351,7 +353,7 @@ class _Builder:
                 self._check_size(line, col)
                 self._add(value, size, line, col, tag, raw)
             elif cls is yaml.DocumentStartEvent:
-                self.doc_line = ev.start_mark.line + 1
+                self.doc_line = where(ev.start_mark)[0]
                 self.anchors = {}  # anchors do not cross documents
             elif cls is yaml.StreamEndEvent:
                 return
@@ -415,14 +417,25 @@ class _Builder:
                         target.put(k, v, meta)
 
 
-def _yaml_problem(path: str, exc: yaml.YAMLError) -> LoadProblem:
+def mark_position(text: str) -> Callable[[Any], tuple[int, int]]:
+    """1-based (line, column) of a libyaml mark. libyaml also breaks lines at NEL, LS and PS
+    (U+0085, U+2028, U+2029), which no other reader does (a Latin-1 file's 0x85 byte is a NEL):
+    where the text holds one, positions are taken from the mark's character offset instead."""
+    if "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
+        return lambda mark: (mark.line + 1, mark.column + 1)
+    lines = Lines(text)
+    return lambda mark: lines.at(min(max(mark.index, 0), len(text)))
+
+
+def _yaml_problem(path: str, exc: yaml.YAMLError, where: Callable[[Any], tuple[int, int]]) -> LoadProblem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    line, col = where(mark) if mark is not None else (1, 1)
     problem = getattr(exc, "problem", None)
     context = getattr(exc, "context", None)
     context_mark = getattr(exc, "context_mark", None)
-    if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
-        context = f"{context} (line {context_mark.line + 1}, column {context_mark.column + 1})"
+    if context and context_mark is not None and mark is not None and where(context_mark)[0] != line:
+        context_line, context_col = where(context_mark)
+        context = f"{context} (line {context_line}, column {context_col})"
     if problem:
         message = f"{context}, {problem}" if context else str(problem)
     else:
@@ -468,7 +481,7 @@ def _load(text: str, path: str, limits: Limits, schema: Schema,
     except _Abort as abort:
         return None, [], builder.problems + [abort.problem]
     except yaml.YAMLError as exc:
-        return None, [], builder.problems + [_yaml_problem(path, exc)]
+        return None, [], builder.problems + [_yaml_problem(path, exc, mark_position(text))]
     except RecursionError:
         return None, [], builder.problems + [LoadProblem(
             rule="AUD002", message="nested too deeply to be read; not read", loc=Loc(path=path))]
