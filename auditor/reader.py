@@ -53,7 +53,7 @@ class Reader:
         return self.root / rel
 
     def exists(self, rel: str) -> bool:
-        return self.relpath(self.root / rel) is not None and (self.root / rel).is_file()
+        return self.relpath(self.root / rel) is not None and is_file(self.root / rel)
 
     # -- text ----------------------------------------------------------------
 
@@ -97,6 +97,15 @@ class Reader:
         if text is None:
             return None, LoadProblem(rule="AUD002", message="binary or undecodable content; not read", loc=loc)
         return text, None
+
+
+def is_file(path: "str | os.PathLike[str]") -> bool:
+    """`os.path.isfile`: False (not an exception) for a name too long, a link loop, no access."""
+    return os.path.isfile(path)
+
+
+def is_dir(path: "str | os.PathLike[str]") -> bool:
+    return os.path.isdir(path)
 
 
 def _too_large(size: int, limit: int, loc: Loc) -> LoadProblem:

@@ -22,7 +22,7 @@ MEMORY = 1536 << 20
 # What the good files of the tree must still give, hostile neighbours notwithstanding.
 GOOD_FINDINGS = {
     ("good/.env", "ENV001"), ("good/nginx/site.conf", "NGX003"), ("good/aws/security-groups.json", "EXP002"),
-    ("good/db/compose.yaml", "EXP001"), ("good/utf16/.env", "ENV001"), ("good/crlf/compose.yaml", "PORT001"),
+    ("good/db/compose.yaml", "ORD001"), ("good/utf16/.env", "ENV001"), ("good/crlf/compose.yaml", "PORT001"),
     ("latin1/.env", "ENV001"),
 }
 
@@ -50,7 +50,7 @@ def build_tree(root: Path, outside: Path) -> None:
     write("good/nginx/site.conf", "server {\n  listen 443 ssl;\n  ssl_protocols TLSv1 TLSv1.2;\n}\n")
     write("good/aws/security-groups.json", json.dumps({"SecurityGroups": [{"GroupId": "sg-9", "IpPermissions": [
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]}, indent=1))
-    write("good/db/compose.yaml", "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\"\n")
+    write("good/db/compose.yaml", "services:\n  db:\n    image: postgres:16\n    depends_on: [ghost]\n")
     write("good/utf16/.env", codecs.BOM_UTF16_LE + "X=1\nY=2\nX=3\n".encode("utf-16-le"))
     write("good/crlf/compose.yaml", ("services:\n  a:\n    image: x\n    ports: [\"7001:80\"]\n"
                                      "  b:\n    image: y\n    ports: [\"7001:81\"]\n").replace("\n", "\r\n"))

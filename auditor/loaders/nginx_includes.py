@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from ..model import LoadProblem, Mount
-from ..reader import Reader
+from ..reader import Reader, is_dir, is_file
 from .nginx_syntax import Stmt
 
 # Absolute paths where nginx (or certbot) keeps its own files on a host or in an image: an include
@@ -55,8 +55,18 @@ class IncludeResolver:
         self.reader = reader
         self.entry_dir = posixpath.dirname(entry)
         self.runner = runner
+        # A file included many times (fan-out: each file includes the next ten times) must not
+        # cost a walk of the file system each time: an answer depends on the folder and the ref.
+        self._cache: dict[tuple[str, str], Resolved] = {}
 
     def resolve(self, including: str, ref: str) -> Resolved:
+        key = (posixpath.dirname(including), ref)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._resolve(including, ref)
+        return Resolved(list(found.files), found.outside)
+
+    def _resolve(self, including: str, ref: str) -> Resolved:
         if not ref or "\x00" in ref:
             return Resolved()
         if ref.startswith("/"):
@@ -142,7 +152,8 @@ class IncludeResolver:
                         out.outside = True
                         continue
                     path = self.reader.abspath(real)
-                    if path.is_file() if last else path.is_dir():
+                    # os.path's tests: Path.is_file raises on a name too long (ENAMETOOLONG)
+                    if is_file(path) if last else is_dir(path):
                         following.append(real)
             dirs = following
         out.files = list(dict.fromkeys(dirs))

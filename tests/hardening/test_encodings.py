@@ -109,3 +109,20 @@ def test_bom_does_not_shift_the_first_line(tmp_path):
     findings = _findings(tmp_path)
     assert _at(findings, "ENV001", ".env") == [(2, 1)]
     assert _at(findings, "NGX003", "nginx/site.conf") == [(1, 26)]
+
+
+def test_line_breaks_only_libyaml_knows(tmp_path):
+    """NEL (a Latin-1 file's 0x85 byte), LS and PS end a line for libyaml and for nothing else:
+    positions in YAML files must still be those of the file's `\\n` lines."""
+    compose = ("services:\n  web:\n    image: \"a\x85b\u2028c\"\n    labels: {x: \"\u2029\"}\n"
+               "    ports:\n      - \"3000:3000\"\n  grafana:\n    image: g\n    ports:\n      - \"3000:3000\"\n")
+    latin1 = compose.replace("\u2028", "").replace("\u2029", "").replace("3000:", "3001:")
+    write_tree(tmp_path, {"utf8/compose.yaml": compose.encode("utf-8"),
+                          "latin1/compose.yaml": latin1.encode("latin-1"),
+                          "broken/compose.yaml": "services:\n  a: [\x85\n  b: 1\n".encode("latin-1")})
+    findings = _findings(tmp_path)
+    for d in ("utf8", "latin1"):
+        ports = [f for f in findings if f["rule"] == "PORT001" and f["path"] == f"{d}/compose.yaml"]
+        assert [(f["line"], [r["line"] for r in f["related"]]) for f in ports] == [(10, [6])], ports
+    broken = [f for f in findings if f["path"] == "broken/compose.yaml" and f["rule"] == "AUD001"]
+    assert broken and all(f["line"] <= 4 for f in broken), broken  # 3 lines, then the end

@@ -160,3 +160,20 @@ def test_fifo_and_devices_are_not_read(tmp_path):
     os.symlink("pipe.env", tmp_path / "linked.env")
     findings = _check(tmp_path)
     assert _skipped(findings, "linked.env")
+
+
+def test_overlong_names_in_includes(tmp_path):
+    """A name longer than the file system allows (ENAMETOOLONG) is a missing file, not a crash
+    that loses the whole configuration."""
+    long = "a" * 300 + ".conf"
+    write_tree(tmp_path, {
+        "good/.env": GOOD_ENV,
+        "nginx/nginx.conf": f"http {{\n  include {long};\n  include conf.d/{long};\n"
+                            "  server {\n    listen 443 ssl;\n    ssl_protocols SSLv3;\n  }\n}\n",
+        "app/compose.yaml": f"include:\n  - {long}\nservices:\n  web:\n    image: x\n"
+                            f"    env_file: [{long}]\n    extends:\n      file: {long}\n      service: y\n",
+    })
+    findings = _check(tmp_path)
+    assert [f for f in findings if f["rule"] == "NGX003" and f["path"] == "nginx/nginx.conf"]
+    assert not [f for f in findings if "cannot be" in f["message"] and "(" in f["message"]], findings
+    assert {f["line"] for f in findings if f["path"] == "app/compose.yaml" and "no such file" in f["message"]} == {2, 8}

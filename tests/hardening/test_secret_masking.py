@@ -23,6 +23,7 @@ SLOTS = (
     "compose_command_inline", "compose_command_url", "compose_flow_flag", "nginx_proxy_userinfo", "nginx_bearer",
     "docs_table_password", "docs_table_url", "docs_code_password", "docs_inline_url",
     "docs_table_token", "sg_description_token", "live_env_password", "live_nginx_userinfo",
+    "url_public_address", "url_mismatch_env", "url_mismatch_compose",
 )
 
 
@@ -52,7 +53,12 @@ def tree(s: dict[str, str]) -> dict[str, str]:
             f"SESSION_SECRET={s['env_dup_old']}\n"
             f"SESSION_SECRET={s['env_dup_new']}\n"  # ENV001: the message must not show either value
             "PUBLIC_URL=https://app.example.com\n"
+            # URL004 (a service reached through the public address) and URL001 (one endpoint, two
+            # hosts) on URLs that carry passwords
+            f"BACKEND_DSN=postgres://app:{s['url_public_address']}@203.0.113.10:5432/app\n"
+            f"API_URL=https://svc:{s['url_mismatch_env']}@api.example.com/v1\n"
         ),
+        ".auditor.toml": "[hosts]\npublic_addresses = [\"203.0.113.10\"]\n",
         "compose.yaml": (
             "services:\n"
             "  db:\n"
@@ -74,6 +80,7 @@ def tree(s: dict[str, str]) -> dict[str, str]:
             "    depends_on: [ghost]\n"
             "    environment:\n"
             f"      - SECRET_KEY={s['compose_list_secret']}\n"
+            f"      - VITE_API_URL=https://svc:{s['url_mismatch_compose']}@api2.example.com/v1\n"
             f"    command: [\"run\", \"--db\", \"postgres://w:{s['compose_command_url']}@db/w\"]\n"
             # one line holding a finding (EXP001 on the port) and a secret without a key beside it
             f"  queue: {{image: redis:7, ports: [\"6380:6379\"], command: \"redis-server --requirepass "
@@ -170,7 +177,7 @@ def test_planted_secrets_are_reported(runs):
     _planted, outputs, _ = runs
     doc = json.loads(_json_part(outputs["check-json"]))
     rules = {f["rule"] for f in doc["findings"]}
-    assert {"SEC001", "SEC002", "ENV001", "DRF001", "NGX003", "EXP002"} <= rules, rules
+    assert {"SEC001", "SEC002", "ENV001", "DRF001", "NGX003", "EXP002", "URL001", "URL004"} <= rules, rules
     assert any(f["rule"] == "DRF001" and "DB_PASSWORD" in f["message"] for f in doc["findings"])
     live = json.loads(_json_part(outputs["check-live-json"]))
     assert {f["path"] for f in live["findings"]} & {"live:inspect.json", "live:nginx-T.txt"} or any(
