@@ -145,7 +145,9 @@ def finalize(findings: list[Finding]) -> list[Finding]:
 
 
 def sort_key(f: Finding) -> tuple:
-    return (f.path, f.line, f.column, f.rule, f.message)
+    # Related places break ties, so the order never depends on set iteration (the hash seed).
+    return (f.path, f.line, f.column, f.rule, f.message,
+            tuple((r.path, r.line, r.column, r.message) for r in f.related), f.fingerprint)
 
 
 def _first_loc(graph: Graph):

@@ -128,4 +128,6 @@ def _problem(graph: Graph, first: Listener, later: Listener) -> Problem:
     return Problem(
         message=message, loc=later.loc,
         related=(Related(path=first.loc.path, line=first.loc.line, column=first.loc.column, message=note),),
+        # The other side's file tells apart two conflicts at one listener with the same words.
+        key=f"{message}|{first.loc.path}",
     )

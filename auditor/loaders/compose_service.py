@@ -482,6 +482,10 @@ def _is_path(source: str) -> bool:
     return bool(source) and (source[0] in "./~" or source.startswith("\\\\") or bool(_WINDOWS_DRIVE.match(source)))
 
 
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def _expose_ports(item: Any) -> Optional[list[int]]:
     if isinstance(item, int) and not isinstance(item, bool):
         return [item] if 0 < item <= 65535 else None
@@ -489,7 +493,7 @@ def _expose_ports(item: Any) -> Optional[list[int]]:
         return None
     port = item.split("/", 1)[0]
     start, _, end = port.partition("-")
-    if not start.isdigit() or (end and not end.isdigit()):
+    if not _ascii_digits(start) or (end and not _ascii_digits(end)):  # `isdigit` alone takes `²`
         return None
     first, last = int(start), int(end or start)
     if not 0 < first <= last <= 65535 or last - first > 65535:

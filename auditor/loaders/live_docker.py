@@ -201,7 +201,7 @@ def _bindings(doc: JsonDoc, parent: PosDict, key: str, bindings: Any,
         text = str(host_port) if isinstance(host_port, (str, int)) and not isinstance(host_port, bool) else None
         if text == "":
             continue  # an ephemeral port that is not bound (container not running)
-        if text is None or not text.isdigit() or not 0 < int(text) <= 65535:
+        if text is None or not (text.isascii() and text.isdigit()) or not 0 < int(text) <= 65535:
             problems.append(_problem("HostPort should be a port number", doc.loc(b)))
             continue
         ip = b.get("HostIp")

@@ -111,7 +111,7 @@ def parse_ss(path: str, text: str) -> tuple[list[LiveListener], list[LoadProblem
         elif not tokens[0].isupper():
             problems.append(_ss_problem(path, n, "line not understood"))
             continue
-        if len(tokens) < 5 or not tokens[1].isdigit() or not tokens[2].isdigit():
+        if len(tokens) < 5 or not (tokens[1].isascii() and tokens[1].isdigit()) or not (tokens[2].isascii() and tokens[2].isdigit()):
             problems.append(_ss_problem(path, n, "line not understood"))
             continue
         state, local = tokens[0], tokens[3]
@@ -134,7 +134,7 @@ def parse_ss(path: str, text: str) -> tuple[list[LiveListener], list[LoadProblem
 
 def _split_address(local: str) -> tuple[str, Optional[int]]:
     host, sep, port = local.rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) <= 65535:
+    if not sep or not (port.isascii() and port.isdigit()) or not 0 < int(port) <= 65535:
         return "", None
     host = host.strip("[]").split("%", 1)[0]
     if host.lower().startswith("::ffff:") and "." in host:

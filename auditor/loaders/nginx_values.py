@@ -19,8 +19,13 @@ _URI_VARS = re.compile(r"\$\{?(?:request_uri|uri|document_uri|is_args|args|query
 _AUTHORITY = re.compile(r"(\[[^\]]*\]|[^:/?]*)(?::(\d+|\$\{?\w+\}?))?(.*)\Z", re.S)
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: `str.isdigit` is also true of `²`, which `int` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _port(text: Optional[str]) -> Optional[int]:
-    return int(text) if text and text.isdigit() and len(text) <= 6 else None
+    return int(text) if text and _digits(text) and len(text) <= 6 else None
 
 
 def parse_listen(args: list[str], loc: Loc) -> NginxListen:
@@ -37,7 +42,7 @@ def parse_listen(args: list[str], loc: Loc) -> NginxListen:
         rest = spec[close + 1:] if close > 0 else ""
         port = _port(rest[1:]) if rest.startswith(":") else (80 if not rest else None)
         return NginxListen(address=host, port=port or 0, ipv6=True, **flags)
-    if spec.isdigit():
+    if _digits(spec):
         return NginxListen(address="", port=int(spec), **flags)
     host, sep, port_text = spec.rpartition(":")
     if not sep:  # an address alone listens on 80, a `${VAR}` alone is a port we cannot know

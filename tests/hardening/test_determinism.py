@@ -59,12 +59,6 @@ def seeds_tree(tmp_path_factory) -> Path:
     return _tree(tmp_path_factory.mktemp("seeds") / "tree", ("lecoffre_node", "harena"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine.finalize sorts findings by (path, line, column, rule, message) and breaks ties by set "
-    "order (the hash seed): two PORT001 findings at one `listen` with the same message but "
-    "different related locations come out in either order, and the `:1` fingerprint suffix goes "
-    "to either of them. Fix in engine.sort_key (add related) and PORT001's key (add the other "
-    "listener's path); then drop this marker."))
 def test_hash_seed_with_tied_findings(tmp_path):
     """All three seeds in one tree: lecoffre_node's host nginx `listen 80` conflicts with the
     `nginx` service of both harena and clean_stack, two findings that differ only by `related`."""

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -93,7 +94,7 @@ def any_bytes(tokens: list[str]) -> st.SearchStrategy[bytes]:
 
 ENV_TOKENS = ["A", "B_2", "=", "\n", '"', "'", "\\", "$", "${", "}", ":-", ":?", "#", " ", "\t",
               "export ", "\r", "\ufeff", "\x00", "é", "${A}", "$$"]
-NGINX_TOKENS = ["server", "location", "include", "listen", "proxy_pass", "upstream", "http", " ", "\n",
+NGINX_TOKENS = ["server", "location", "include", "listen", "proxy_pass", "upstream", "http", " ", "\n", "8\u00b2",
                 "{", "}", ";", '"', "'", "#", "\\", "80", "[::]:443", "http://a:1", "*.conf", "x.conf",
                 "../x.conf", "/etc/nginx/x.conf", "ssl_protocols", "TLSv1", "server_name", "${V}", "~*"]
 MD_TOKENS = ["|", " | ", "---", ":--", "\n", "# ", "1. ", "- ", "```", "`", "**", "<br>", "\\|",
@@ -179,7 +180,8 @@ _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 70000), st.floats
                      st.text(max_size=12), st.sampled_from([
                          "8080:80", "127.0.0.1:5432:5432/udp", "[::1]:80:80", "1-3:1-3", "${PORT:-80}:80",
                          "${A:?err}", "$$", "${", "./data:/data:ro", "../outside:/x", "/etc/shadow",
-                         "service_healthy", "host", "service:db", "other.yaml", "compose.yaml", ".env"]))
+                         "service_healthy", "host", "service:db", "other.yaml", "compose.yaml", ".env",
+                         "80\u00b2", "\u0663\u0660", "8\u00b2-9/tcp"]))  # digits int() refuses or reads
 _KEYS = st.sampled_from([
     "image", "ports", "expose", "environment", "env_file", "depends_on", "healthcheck", "extends",
     "volumes", "networks", "network_mode", "profiles", "command", "entrypoint", "secrets", "build",
@@ -300,3 +302,16 @@ def test_engine_never_crashes(files):
         assert "crashed" not in f.message, f
         assert not any(m in f.message for m in GUARD_MESSAGES), f
         assert f.line >= 1 and f.column >= 1
+
+
+@pytest.mark.parametrize("name, text", [
+    ("ss.txt", "LISTEN 0 128 0.0.0.0:2\u00b22 0.0.0.0:*\n"),
+    ("inspect.json", json.dumps([{"Name": "/x", "NetworkSettings": {
+        "Ports": {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8\u00b2"}]}}}])),
+])
+def test_live_loaders_refuse_non_ascii_digits(name, text):
+    from auditor.loaders.live import _load_one, _State
+
+    with tree({name: text.encode()}) as reader:
+        _fmt, problems = _load_one(name, text, reader, _State("live"))
+    assert_located(problems, {name: text.encode()})
