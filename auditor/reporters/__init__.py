@@ -6,6 +6,17 @@ from typing import Callable
 from ..engine import Report
 
 
+def summary(report: Report) -> str:
+    """`3 findings (1 error, 2 warning, 0 note) in 7 files`, or "" when there is none."""
+    total = len(report.findings)
+    if not total:
+        return ""
+    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "note")}
+    return (f"{total} finding{'s' if total != 1 else ''} "
+            f"({counts['error']} error, {counts['warning']} warning, {counts['note']} note) "
+            f"in {len(report.files)} files")
+
+
 def get_reporter(name: str) -> Callable[[Report], str]:
     if name == "text":
         from .text import render

@@ -21,6 +21,7 @@ from typing import Optional
 from ..engine import Report
 from ..model import Finding
 from ..redact import redact_url_passwords
+from . import summary
 
 PER_SEVERITY_CAP = 50
 SEVERITIES = ("error", "warning", "note")
@@ -106,11 +107,5 @@ def render(report: Report, *, prefix: Optional[str] = None) -> str:
         detail = ", ".join(f"{left_out[s]} {s}" for s in SEVERITIES if left_out[s])
         lines.append(f"::notice title=auditor::{hidden} more findings not shown ({detail}); "
                      "see the SARIF or JSON report (auditor check --format sarif|json)")
-    total = len(report.findings)
-    if total:
-        lines.append(f"auditor: {total} finding{'s' if total != 1 else ''} "
-                     f"({counts['error']} error, {counts['warning']} warning, {counts['note']} note) "
-                     f"in {len(report.files)} files")
-    else:
-        lines.append(f"auditor: no findings in {len(report.files)} files")
+    lines.append(f"auditor: {summary(report) or f'no findings in {len(report.files)} files'}")
     return "\n".join(lines) + "\n"

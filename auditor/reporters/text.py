@@ -4,6 +4,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from ..engine import Report
+from . import summary
 from ..redact import redact_line
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m", "bold": "\033[1m",
@@ -24,14 +25,7 @@ def render(report: Report, colour: bool = False) -> str:
             for r in f.related:
                 out.append(f"      {c['dim']}-> {r.path}:{r.line}:{r.column} {r.message}{c['reset']}")
         out.append("")
-    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "note")}
-    total = len(report.findings)
-    if total:
-        out.append(f"{total} finding{'s' if total != 1 else ''} "
-                   f"({counts['error']} error, {counts['warning']} warning, {counts['note']} note) "
-                   f"in {len(report.files)} files")
-    else:
-        out.append(f"No findings in {len(report.files)} files.")
+    out.append(summary(report) or f"No findings in {len(report.files)} files.")
     return "\n".join(out) + "\n"
 
 
