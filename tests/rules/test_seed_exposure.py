@@ -4,33 +4,21 @@ Lines are found by searching the fixture text, so the fixtures may be edited abo
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 import pytest
 
-from auditor import engine
-from auditor.config import find_config, load_config
+from seed_support import FIXTURES, line_of, seed_findings
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 IDS = ("PORT001", "EXP001", "EXP002", "EXP003", "EXP004", "EXP005")
 SG = "aws/security-groups.json"
 COMPOSE = "docker-compose.yml"
 
 
-@lru_cache(maxsize=None)
 def findings(seed: str) -> tuple:
-    root = FIXTURES / seed
-    report = engine.check([root], load_config(find_config(root)), select=IDS)
-    return tuple(report.findings)
+    return seed_findings(seed, tuple(IDS))
 
 
 def lines(seed: str, path: str) -> list[str]:
     return (FIXTURES / seed / path).read_text(encoding="utf-8").splitlines()
-
-
-def line_of(seed: str, path: str, needle: str) -> int:
-    return next(i for i, l in enumerate(lines(seed, path), 1) if needle in l)
 
 
 def sg_rule_line(seed: str, port: int) -> int:

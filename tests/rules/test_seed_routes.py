@@ -4,31 +4,18 @@ Lines are found by searching the fixture text, so the fixtures may be edited abo
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 import pytest
 
-from auditor import engine
-from auditor.config import find_config, load_config
+from seed_support import line_of, seed_findings
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 IDS = ("URL001", "URL002", "URL003", "URL004", "NGX001", "NGX002", "NGX003",
        "ORD001", "ORD002", "ORD003", "ORD004")
 
 
-@lru_cache(maxsize=None)
 def findings(seed: str) -> tuple:
-    root = FIXTURES / seed
-    report = engine.check([root], load_config(find_config(root)), select=IDS)
-    return tuple(report.findings)
+    return seed_findings(seed, tuple(IDS))
 
 
-def line_of(seed: str, path: str, needle: str, after: str = "") -> int:
-    """1-based line of the first line holding `needle` (after the first line holding `after`)."""
-    lines = (FIXTURES / seed / path).read_text(encoding="utf-8").splitlines()
-    start = next(i for i, l in enumerate(lines) if after in l) if after else 0
-    return next(i for i, l in enumerate(lines) if i >= start and needle in l) + 1
 
 
 def at(seed: str, rule: str, path: str, line: int) -> list:

@@ -10,31 +10,22 @@ import re
 import shutil
 import subprocess
 import sys
-from functools import lru_cache
-from pathlib import Path
 
 import pytest
 
 from auditor import engine
+from seed_support import FIXTURES, line_of, seed_findings
 from auditor.config import find_config, load_config
 from auditor.knowledge.secrets import key_kind
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 IDS = ("SEC001", "SEC002", "SEC003", "ENV001", "ENV002")
 SEEDS = ("lecoffre_node", "harena", "clean_stack")
 
 
-@lru_cache(maxsize=None)
 def findings(seed: str) -> tuple:
-    root = FIXTURES / seed
-    report = engine.check([root], load_config(find_config(root)), select=IDS)
-    return tuple(report.findings)
+    return seed_findings(seed, tuple(IDS))
 
 
-def line_of(seed: str, path: str, needle: str, after: str = "") -> int:
-    lines = (FIXTURES / seed / path).read_text(encoding="utf-8").splitlines()
-    start = next(i for i, l in enumerate(lines) if after in l) if after else 0
-    return next(i for i, l in enumerate(lines) if i >= start and needle in l) + 1
 
 
 def lines_of(seed: str, path: str, needle: str) -> list[int]:
