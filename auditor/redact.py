@@ -139,13 +139,18 @@ def redact_tokens(text: str) -> str:
     return "".join(out)
 
 
+_last_line: tuple[str, str] = ("", "")
+
+
 def redact_line(line: str) -> str:
     """A source line safe to show: URL passwords, known tokens, values of secret-named keys and
     of secret-named command-line flags masked."""
-    line = redact_url_passwords(line)
-    line = _mask_assignments(line)
-    line = _mask_flags(line)
-    return redact_tokens(line)
+    global _last_line
+    if _last_line[0] == line:  # findings come sorted: many on one (long, minified) line in a row
+        return _last_line[1]
+    shown = redact_tokens(_mask_flags(_mask_assignments(redact_url_passwords(line))))
+    _last_line = (line, shown)
+    return shown
 
 
 class Scrubber:

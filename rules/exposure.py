@@ -365,7 +365,7 @@ def stale_ingress(graph: Graph, host_daemon_ports: Iterable[int] = tuple(known.H
     """
     if not graph.projects and not graph.nginx:
         return
-    daemons = {int(p) for p in host_daemon_ports if str(p).strip().isdigit()}
+    daemons = {int(p) for p in host_daemon_ports if str(p).strip().isascii() and str(p).strip().isdigit()}
     ingress = [r for r in graph.sg_rules if r.direction == "ingress"]
     attached = {_group_key(r) for r in ingress if _rule_range(r) is not None and _reaching(graph, r)}
     attached |= {_group_key(r) for r in ingress if r.protocol == "all" and _reaching(graph, r)}

@@ -15,8 +15,10 @@ tests/hardening/test_fuzz.py runs both for a few seconds each.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -42,7 +44,12 @@ class Workspace:
     """A scratch folder, rewritten for each input (one per process)."""
 
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="auditor-fuzz-"))
+        # libFuzzer ends the process without running atexit: a caller may name the folder instead
+        parent = os.environ.get("AUDITOR_FUZZ_DIR")
+        if parent:
+            Path(parent).mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix="auditor-fuzz-", dir=parent or None))
+        atexit.register(shutil.rmtree, self.root, ignore_errors=True)
 
     def write(self, names: tuple[str, ...], data: bytes) -> dict[str, bytes]:
         parts = data.split(SEPARATOR, len(names) - 1)

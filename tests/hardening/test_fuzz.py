@@ -27,7 +27,8 @@ BUILTIN_SECONDS = 3
 def _run(args: list[str], cwd: Path, timeout: int) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
                           cwd=cwd, timeout=timeout, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin",
-                                                         "PYTHONHASHSEED": "0"})
+                                                         "PYTHONHASHSEED": "0",
+                                                         "AUDITOR_FUZZ_DIR": str(cwd / "workspace")})
 
 
 @pytest.mark.skipif(importlib.util.find_spec("atheris") is None, reason="atheris is not installed")
@@ -40,7 +41,7 @@ def test_atheris(target, tmp_path, capsys):
     proc = _run([target, f"-max_total_time={ATHERIS_SECONDS}", "-timeout=10", "-rss_limit_mb=1536",
                  "-seed=1", "-print_final_stats=1", f"-artifact_prefix={tmp_path}/", f"-dict={dictionary}",
                  str(corpus)], tmp_path, timeout=ATHERIS_SECONDS + 60)
-    crashes = sorted(p for p in tmp_path.iterdir() if p.name.startswith(("crash-", "timeout-", "oom-")))
+    crashes = sorted(p for p in tmp_path.iterdir() if p.name.startswith(("crash-", "timeout-", "oom-", "leak-")))
     detail = "\n".join(f"{p.name}: {p.read_bytes()[:3000]!r}" for p in crashes)
     assert proc.returncode == 0 and not crashes, f"{proc.stderr[-4000:]}\n{detail}"
     runs = re.search(r"stat::number_of_executed_units:\s*(\d+)", proc.stderr)
