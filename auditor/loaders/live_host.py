@@ -17,7 +17,7 @@ import re
 from typing import Optional
 
 from ..model import LiveListener, LiveNginxServer, LoadProblem, Loc
-from .nginx import _extract as extract_servers  # the repo's own server extraction, shared
+from .nginx import extract_servers  # the repo's own server extraction, shared
 from .nginx_syntax import Stmt, parse_text
 
 _SECTION = re.compile(r"^# configuration file (?P<file>.+?):[ \t]*$", re.M)

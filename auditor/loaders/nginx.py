@@ -135,7 +135,7 @@ class _Loader:
         for p in expansion.problems:
             self.problem(p)
         self.reached.update(expansion.files)
-        servers, upstreams = _extract(expansion.tree)
+        servers, upstreams = extract_servers(expansion.tree)
         return NginxConfig(
             id=entry, entry=entry, files=tuple(expansion.files), servers=tuple(servers),
             upstreams=tuple(upstreams),
@@ -190,7 +190,7 @@ class _Scope:
         return scope
 
 
-def _extract(tree: list[Stmt]) -> tuple[list[NginxServer], list[NginxUpstream]]:
+def extract_servers(tree: list[Stmt]) -> tuple[list[NginxServer], list[NginxUpstream]]:
     """Servers and upstreams of the http context.
 
     A conf.d file is included inside `http`, so its top level is treated as http level too;
