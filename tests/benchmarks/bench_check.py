@@ -1,60 +1,48 @@
-"""Benchmark: `auditor check` on a generated 1,000-service stack (target: under 1 s on 2 cores).
+"""Benchmark: `auditor check` in-process on the stack of `bench/generate.py` (N services).
 
-Run: `python tests/benchmarks/bench_check.py [SERVICES]`. Not a test: timings belong here, not in
-pass/fail assertions. Prints the best wall time of several in-process runs and one cold CLI run.
+Run: `python tests/benchmarks/bench_check.py [N] [--profile]`. Not a test: timings belong here,
+not in pass/fail assertions. The tree is the benchmark's own (many compose projects, in one
+folder and in several, a shared `.env`, nginx sites, security groups, docs), so it exercises the
+paths that grow with a real stack; a one-file stack would not. The whole-process numbers and
+the comparison with other tools are `bench/run.py`'s job; this one is for profiling.
 """
 from __future__ import annotations
 
-import subprocess
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-def generate(root: Path, n: int) -> None:
-    compose = ["services:"]
-    env = []
-    nginx = ["server {", "    listen 443 ssl;", "    server_name app.example.org;",
-             "    ssl_protocols TLSv1.2 TLSv1.3;"]
-    for i in range(n):
-        port = 10000 + i
-        compose += [
-            f"  svc{i}:", f"    image: example/app{i % 7}:1.{i}",
-            "    ports:", f'      - "127.0.0.1:{port}:8080"',
-            "    environment:", f"      API_URL: http://svc{(i + 1) % n}:8080/",
-            f"      NEXT_PUBLIC_SVC{i}_URL: https://app.example.org/svc{i}/",
-        ]
-        if i:
-            compose += ["    depends_on:", f"      - svc{i - 1}"]
-        env.append(f"SVC{i}_PORT={port}")
-        nginx += [f"    location /svc{i}/ {{", f"        proxy_pass http://127.0.0.1:{port}/;", "    }"]
-    nginx.append("}")
-    (root / "docker-compose.yml").write_text("\n".join(compose) + "\n")
-    (root / ".env").write_text("\n".join(env) + "\n")
-    (root / "nginx").mkdir()
-    (root / "nginx" / "app.conf").write_text("\n".join(nginx) + "\n")
+from generate import generate  # noqa: E402
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n = int(args[0]) if args else 1000
     from auditor import engine
     from auditor.config import Config
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         generate(root, n)
+        if "--profile" in sys.argv:
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.runcall(engine.check, [root], Config())
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+            return
         times = []
         for _ in range(5):
             start = time.perf_counter()
             report = engine.check([root], Config())
             times.append(time.perf_counter() - start)
-        print(f"{n} services: in-process best {min(times):.3f} s, median {sorted(times)[2]:.3f} s, "
+        print(f"{n} services: in-process best {min(times):.3f} s, median {statistics.median(times):.3f} s, "
               f"{len(report.findings)} findings")
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "auditor", "check", str(root), "--format", "json"],
-                       capture_output=True, check=False)
-        print(f"{n} services: cold CLI run {time.perf_counter() - start:.3f} s")
 
 
 if __name__ == "__main__":
