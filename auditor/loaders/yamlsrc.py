@@ -436,6 +436,11 @@ def _yaml_problem(path: str, exc: yaml.YAMLError, where: Callable[[Any], tuple[i
     if context and context_mark is not None and mark is not None and where(context_mark)[0] != line:
         context_line, context_col = where(context_mark)
         context = f"{context} (line {context_line}, column {context_col})"
+    if problem and "maximum nesting depth" in problem:
+        # libyaml (PyYAML >= 6.0.3) stops deep flow nesting itself, before the builder's own
+        # depth limit sees it: the same limit, so the same finding whichever layer stops it
+        return LoadProblem(rule="AUD002", message="nested deeper than 1000 levels, the YAML parser's own limit (libyaml); not read",
+                           loc=Loc(path=path, line=line, column=col))
     if problem:
         message = f"{context}, {problem}" if context else str(problem)
     else:

@@ -18,6 +18,9 @@ import pytest
 
 from hardening_support import REPO
 
+# Minutes of fuzzing: run on one Python in CI (.ci/run), not on every one.
+pytestmark = pytest.mark.slow
+
 SCRIPT = Path(__file__).with_name("fuzz_targets.py")
 TARGETS = ("compose", "nginx")
 ATHERIS_SECONDS = 8

@@ -111,6 +111,22 @@ def test_deep_nesting_is_a_problem_not_a_recursion_error():
         assert problems and problems[0].rule == "AUD002" and "nested" in problems[0].message
 
 
+def test_nesting_limit_is_aud002_whichever_layer_stops_it():
+    # Our builder stops at Limits.max_depth; PyYAML >= 6.0.3 bundles a libyaml that stops flow
+    # nesting past 1000 levels in its scanner. Both are the same finding, and the message says
+    # which layer stopped the file.
+    _, ours = load_yaml("- " * 300 + "x\n", "deep.yaml")
+    assert [p.rule for p in ours] == ["AUD002"] and "200 levels" in ours[0].message
+    from auditor.loaders.yamlsrc import _yaml_problem, mark_position
+    import yaml
+    try:
+        raise yaml.scanner.ScannerError("while increasing flow level", None,
+                                        "exceeded maximum nesting depth", None)
+    except yaml.YAMLError as exc:
+        theirs = _yaml_problem("deep.yaml", exc, mark_position("x"))
+    assert theirs.rule == "AUD002" and "libyaml" in theirs.message and "levels" in theirs.message
+
+
 def test_syntax_errors_carry_the_line():
     _, problems = load_yaml("a: 1\nb:\n\t- x\n", "tabs.yaml")
     assert [(p.rule, p.loc.line) for p in problems] == [("AUD001", 3)]
