@@ -34,8 +34,12 @@ class Reader:
     # -- paths ---------------------------------------------------------------
 
     def relpath(self, path: "str | os.PathLike[str]") -> Optional[str]:
-        """Root-relative `/` path of `path` after resolving links, or None when outside the root."""
-        real = os.path.realpath(path)
+        """Root-relative `/` path of `path` after resolving links, or None when outside the root
+        (or not a path at all: an embedded NUL)."""
+        try:
+            real = os.path.realpath(path)
+        except (ValueError, OSError):
+            return None
         root = str(self.root)
         if real == root:
             return ""
@@ -64,39 +68,122 @@ class Reader:
 
     def _read(self, rel: str) -> tuple[Optional[str], Optional[LoadProblem]]:
         loc = Loc(path=rel)
-        path = self.root / rel
-        if self.relpath(path) is None:
-            return None, LoadProblem(rule="AUD002", message="link points outside the scanned root; not read", loc=loc)
         limit = self.limits.max_file_bytes
-        try:
-            # O_NONBLOCK: a FIFO (or a device) named like an input must not block the run; only
-            # regular files are read, and never more than the limit (the file may grow meanwhile).
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-            try:
-                st = os.fstat(fd)
-                if not stat.S_ISREG(st.st_mode):
-                    return None, LoadProblem(rule="AUD002", message="not a regular file; not read", loc=loc)
-                if st.st_size > limit:
-                    return None, _too_large(st.st_size, limit, loc)
-                chunks, size = [], 0
-                while size <= limit:
-                    chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    size += len(chunk)
-            finally:
-                os.close(fd)
-            if size > limit:  # grew after fstat
-                return None, LoadProblem(rule="AUD002", message=f"file is over the {limit}-byte limit; not read",
-                                         loc=loc)
-            data = b"".join(chunks)
-        except OSError as exc:
-            return None, LoadProblem(rule="AUD002", message=f"cannot be read: {exc.strerror or exc}", loc=loc)
+        data, problem = read_confined(self.root, rel, limit)
+        if data is None:
+            message = {
+                "outside": "link points outside the scanned root; not read",
+                "missing": "cannot be read: no such file",
+                "not regular": "not a regular file; not read",
+                "too large": f"file is over the {limit}-byte limit; not read",
+            }.get(problem or "", f"cannot be read: {problem}")
+            return None, LoadProblem(rule="AUD002", message=message, loc=loc)
         text = decode(data)
         if text is None:
             return None, LoadProblem(rule="AUD002", message="binary or undecodable content; not read", loc=loc)
         return text, None
+
+
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+
+
+def _inside(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def open_confined(root: "str | os.PathLike[str]", rel: str) -> int:
+    """A file descriptor for `root/rel`, opened only if the file it reaches is inside `root`.
+
+    Links inside the root are resolved first; the final open never follows a link (a link swapped
+    in meanwhile fails), and the opened file is checked to be the one that was resolved, so a
+    folder swapped for a link between the check and the open cannot lead outside. Raises
+    `PermissionError` for anything outside, `OSError` otherwise; the caller closes the fd."""
+    root = os.path.realpath(root)
+    try:
+        real = os.path.realpath(os.path.join(root, rel))
+    except ValueError as exc:  # an embedded NUL
+        raise OSError(f"invalid path: {exc}") from None
+    if not _inside(real, root):
+        raise PermissionError("outside the root")
+    fd = os.open(real, _OPEN_FLAGS)
+    try:
+        opened = _fd_path(fd)
+        if opened is not None:
+            if not _inside(opened, root):
+                raise PermissionError("outside the root")
+        else:
+            st, again = os.fstat(fd), os.stat(real)
+            if (st.st_dev, st.st_ino) != (again.st_dev, again.st_ino) or os.path.realpath(real) != real:
+                raise PermissionError("changed while opened")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _fd_path(fd: int) -> Optional[str]:
+    """The path the kernel holds for an open fd (Linux /proc), or None where it cannot say."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None
+
+
+def read_confined(root: "str | os.PathLike[str]", rel: str, limit: int) -> tuple[Optional[bytes], Optional[str]]:
+    """The bytes of a regular file inside `root`, at most `limit` of them; else None and why:
+    "outside", "missing", "not regular", "too large" or the system's error text."""
+    try:
+        fd = open_confined(root, rel)
+    except PermissionError:
+        return None, "outside"
+    except FileNotFoundError:
+        return None, "missing"
+    except OSError as exc:
+        return None, "not regular" if exc.errno == getattr(os, "ELOOP", -1) else str(exc.strerror or exc)
+    try:
+        return read_limited_fd(fd, limit)
+    finally:
+        os.close(fd)
+
+
+def read_limited_fd(fd: int, limit: int) -> tuple[Optional[bytes], Optional[str]]:
+    """At most `limit` bytes of an open regular file (a FIFO or a device is refused, and a file
+    that grows past the limit while read is too large)."""
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, "not regular"
+        if st.st_size > limit:
+            return None, "too large"
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        return None, str(exc.strerror or exc)
+    if size > limit:
+        return None, "too large"
+    return b"".join(chunks), None
+
+
+def read_user_file(path: "str | os.PathLike[str]", limit: int) -> bytes:
+    """A file the user named (a config, a baseline): regular files only, at most `limit` bytes.
+    Raises OSError with a readable reason otherwise."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        data, problem = read_limited_fd(fd, limit)
+    finally:
+        os.close(fd)
+    if data is None:
+        reason = {"not regular": "not a regular file",
+                  "too large": f"larger than {limit} bytes"}.get(problem or "", problem)
+        raise OSError(reason)
+    return data
 
 
 def is_file(path: "str | os.PathLike[str]") -> bool:
@@ -106,11 +193,6 @@ def is_file(path: "str | os.PathLike[str]") -> bool:
 
 def is_dir(path: "str | os.PathLike[str]") -> bool:
     return os.path.isdir(path)
-
-
-def _too_large(size: int, limit: int, loc: Loc) -> LoadProblem:
-    return LoadProblem(rule="AUD002", message=f"file is {size} bytes, over the {limit}-byte limit; not read",
-                       loc=loc)
 
 
 def decode(data: bytes) -> Optional[str]:

@@ -1,7 +1,10 @@
 """Git awareness: an ignored `.env` feeds the graph but is no committed secret.
 
 Tracked files are reported; untracked files git does not ignore are about to be committed and
-are reported too; outside a work tree everything is.
+are reported too; outside a work tree everything is. Only a repository whose `.git` folder is
+the scanned root's own counts: a repository above the root is never consulted (issue 11), so
+scanning a subfolder reports everything. git itself is never run: tests use it only to build
+the repositories whose state auditor reads.
 """
 from __future__ import annotations
 
@@ -55,7 +58,8 @@ def repo(tmp_path) -> Path:
     stack.mkdir(parents=True)
     (stack / "docker-compose.yml").write_text(COMPOSE)
     (stack / ".env").write_text(ENV)
-    (stack / ".auditor.toml").write_text("[hosts]\npublic_addresses = ['203.0.113.10']\n")
+    for folder in (root, stack):
+        (folder / ".auditor.toml").write_text("[hosts]\npublic_addresses = ['203.0.113.10']\n")
     (root / ".gitignore").write_text(".env\n")
     git(root, "init", "-q")
     git(root, "add", "-A")
@@ -72,43 +76,51 @@ def test_secret_rules_are_tagged():
 def test_status_of_each_file(repo):
     stack = repo / "deploy"
     (stack / "new.env").write_text("A=1\n")
-    status = file_status(stack, ["docker-compose.yml", ".env", "new.env"])
-    assert status == {"docker-compose.yml": "tracked", ".env": "ignored", "new.env": "untracked"}
-    assert file_status(repo, ["deploy/.env"]) == {"deploy/.env": "ignored"}
+    status = file_status(repo, ["deploy/docker-compose.yml", "deploy/.env", "deploy/new.env"])
+    assert status == {"deploy/docker-compose.yml": "tracked", "deploy/.env": "ignored",
+                      "deploy/new.env": "untracked"}
+    # a subfolder: the repository above it is not consulted
+    assert file_status(stack, ["docker-compose.yml", ".env", "new.env"]) == {}
 
 
 def test_ignored_env_feeds_the_graph_but_is_no_committed_secret(repo):
-    for scanned in (repo / "deploy", repo):
-        got = found(scanned)
-        prefix = "" if scanned.name == "deploy" else "deploy/"
-        # the URL of the ignored .env still reaches the graph and its rules
-        assert ("URL004", f"{prefix}.env") in got, got
-        # but the ignored file holds no *committed* plaintext secret
-        assert ("SEC001", f"{prefix}.env") not in got, got
-        assert ("SEC002", f"{prefix}.env") not in got, got
-        assert ("EXP001", f"{prefix}docker-compose.yml") in got, got
+    got = found(repo)
+    # the URL of the ignored .env still reaches the graph and its rules
+    assert ("URL004", "deploy/.env") in got, got
+    # but the ignored file holds no *committed* plaintext secret
+    assert ("SEC001", "deploy/.env") not in got, got
+    assert ("SEC002", "deploy/.env") not in got, got
+    assert ("EXP001", "deploy/docker-compose.yml") in got, got
+    report = engine.check([repo], load_config(find_config(repo)))
+    assert {f.path: f.tracked for f in report.files} == {"deploy/.env": False, "deploy/docker-compose.yml": True}
+
+
+def test_a_parent_repository_is_not_consulted(repo):
+    """Its `.gitignore` lies outside the scanned root: it cannot silence a secret."""
+    got = found(repo / "deploy")
+    assert {("SEC001", ".env"), ("SEC002", ".env"), ("URL004", ".env")} <= got
     report = engine.check([repo / "deploy"], load_config(find_config(repo / "deploy")))
-    assert {f.path: f.tracked for f in report.files} == {".env": False, "docker-compose.yml": True}
+    assert {f.path: f.tracked for f in report.files} == {".env": None, "docker-compose.yml": None}
 
 
 def test_a_tracked_env_is_reported_even_if_gitignore_names_it(repo):
     git(repo, "add", "-f", "deploy/.env")
-    got = found(repo / "deploy")
-    assert {("SEC001", ".env"), ("SEC002", ".env"), ("URL004", ".env")} <= got
+    got = found(repo)
+    assert {("SEC001", "deploy/.env"), ("SEC002", "deploy/.env"), ("URL004", "deploy/.env")} <= got
 
 
 def test_an_untracked_env_not_ignored_is_about_to_be_committed(repo):
     (repo / ".gitignore").write_text("")
-    got = found(repo / "deploy")
-    assert {("SEC001", ".env"), ("SEC002", ".env")} <= got
+    got = found(repo)
+    assert {("SEC001", "deploy/.env"), ("SEC002", "deploy/.env")} <= got
 
 
 def test_other_findings_of_an_ignored_file_are_still_reported(repo):
     env = repo / "deploy" / ".env"
     env.write_text(ENV + "POSTGRES_PASSWORD=other-value-Q8x\n")
-    got = found(repo / "deploy")
-    assert ("ENV001", ".env") in got  # a duplicate key is no secret
-    assert ("SEC001", ".env") not in got
+    got = found(repo)
+    assert ("ENV001", "deploy/.env") in got  # a duplicate key is no secret
+    assert ("SEC001", "deploy/.env") not in got
 
 
 def test_outside_a_work_tree_everything_is_reported(tmp_path):
@@ -126,6 +138,6 @@ def test_a_hook_environment_pointing_elsewhere_does_not_confuse_it(repo, monkeyp
     git(other, "init", "-q")
     monkeypatch.setenv("GIT_DIR", str(other / ".git"))
     monkeypatch.setenv("GIT_INDEX_FILE", str(other / ".git" / "index"))
-    assert file_status(repo / "deploy", [".env"]) == {".env": "ignored"}
-    got = engine.check([repo / "deploy"], Config()).findings
+    assert file_status(repo, ["deploy/.env"]) == {"deploy/.env": "ignored"}
+    got = engine.check([repo], Config()).findings
     assert not [f for f in got if f.rule == "SEC001"]
