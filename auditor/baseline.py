@@ -30,16 +30,32 @@ class BaselineError(Exception):
     """A baseline file that is missing or is not an auditor baseline."""
 
 
-def load(path: Path) -> set[str]:
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def load(path: Path, *, confined: bool = False) -> set[str]:
+    """The fingerprints of a baseline file. `confined`: it was named by a configuration file
+    (which may come with the scanned tree), so a link out of its folder is not followed."""
+    from .reader import read_confined, read_user_file
+
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise BaselineError(f"{path}: baseline file not found (write one with `auditor baseline -o {path}`)")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if confined:
+            raw, problem = read_confined(path.parent, path.name, MAX_BYTES)
+            if raw is None:
+                raise BaselineError(f"{path}: not read ({problem})")
+        else:
+            raw = read_user_file(path, MAX_BYTES)
+    except OSError as exc:
+        raise BaselineError(f"{path}: not read ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
         if data.get("tool") != "auditor" or not isinstance(data["findings"], list):
             raise ValueError("not an auditor baseline")
         return {str(e["fingerprint"]) for e in data["findings"]}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise BaselineError(f"{path}: not an auditor baseline ({type(exc).__name__})") from None
 
 

@@ -8,6 +8,7 @@ from typing import Optional
 import click
 
 from . import __version__
+from .writer import WriteRefused, write_output
 
 FORMATS = ["text", "json", "sarif", "github", "auto"]
 
@@ -20,7 +21,9 @@ def _config(paths: tuple[str, ...], config_file: Optional[str]):
     from .config import find_config, load_config
 
     start = Path(paths[0] if paths else ".").resolve()
-    return load_config(Path(config_file) if config_file else find_config(start))
+    if config_file:
+        return load_config(Path(config_file), named=True)
+    return load_config(find_config(start))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,7 +121,7 @@ def baseline_cmd(paths, output, config_file, env_files) -> None:
         raise click.UsageError("give the file to write with -o FILE (or set `baseline` in the configuration)")
     report = engine.check(list(paths) or ["."], config, env_files=list(env_files) or None,
                           use_config_baseline=False)
-    target.write_text(baseline.render(report.findings), encoding="utf-8")
+    write_output(target, baseline.render(report.findings))
     click.echo(f"wrote {len(report.findings)} fingerprints to {target}", err=True)
 
 
@@ -142,7 +145,7 @@ def graph(paths, fmt, output, config_file, env_files) -> None:
 
 def _emit(text: str, output: Optional[str]) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_output(output, text)
     else:
         click.echo(text, nl=False)
 
@@ -164,7 +167,7 @@ def main() -> None:
     except ConfigError as exc:
         click.echo(f"auditor: configuration error: {exc}", err=True)
         sys.exit(2)
-    except BaselineError as exc:
+    except (BaselineError, WriteRefused) as exc:
         click.echo(f"auditor: {exc}", err=True)
         sys.exit(2)
     except SystemExit:

@@ -111,11 +111,22 @@ class Config(_Section):
         return self._source
 
     def baseline_path(self) -> Optional[Path]:
-        """The configured baseline, relative to the configuration file's folder."""
+        """The configured baseline, relative to the configuration file's folder.
+
+        The configuration may come with the scanned tree, so its baseline must stay inside that
+        folder: `baseline = "/home/me/.bashrc"` or `"../../x"` is a configuration error, not a
+        file `auditor baseline` would overwrite (or `check` would read)."""
         if not self.baseline:
             return None
+        from .writer import inside
+
         base = self._source.parent if self._source else Path.cwd()
-        return base / self.baseline
+        path = base / self.baseline
+        if "\0" in self.baseline or not inside(path, base):
+            where = f"{self._source}: " if self._source else ""
+            raise ConfigError(f"{where}baseline must name a file inside {base}; give other paths with "
+                              "--baseline / -o on the command line")
+        return path
 
     def for_root(self, root: Path) -> "Config":
         """This configuration with its globs made relative to the scanned `root`.
@@ -165,39 +176,75 @@ def render_schema() -> str:
 # ---------------------------------------------------------------- finding and loading
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def _read_found(path: Path) -> bytes:
+    from .reader import read_confined
+
+    data, problem = read_confined(path.parent, path.name, MAX_CONFIG_BYTES)
+    if data is None:
+        reason = {"outside": "a link out of its folder; not read", "not regular": "not a regular file",
+                  "too large": f"larger than {MAX_CONFIG_BYTES} bytes"}.get(problem or "", problem)
+        raise OSError(reason)
+    return data
+
+
 def _pyproject_has_auditor(path: Path) -> bool:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_found(path).decode("utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
         return False
     return isinstance(data.get("tool"), dict) and "auditor" in data["tool"]
 
 
+def _usable(path: Path) -> bool:
+    """A regular file, or a link to one that stays in the same folder."""
+    import os
+
+    try:
+        real = Path(os.path.realpath(path))
+        return path.is_file() and real.parent == Path(os.path.realpath(path.parent))
+    except (OSError, ValueError):
+        return False
+
+
 def find_config(start: Path) -> Optional[Path]:
     """`.auditor.toml`, or a pyproject.toml with [tool.auditor], in `start` or a parent.
 
-    In one folder `.auditor.toml` wins over pyproject.toml; the nearest folder wins."""
+    In one folder `.auditor.toml` wins over pyproject.toml; the nearest folder wins. A link to
+    a file outside its folder is not a configuration (it would read a file the tree points at)."""
     start = Path(start).resolve()
     here = start if start.is_dir() else start.parent
     for folder in (here, *here.parents):
         candidate = folder / ".auditor.toml"
-        if candidate.is_file():
+        if _usable(candidate):
             return candidate
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and _pyproject_has_auditor(pyproject):
+        if _usable(pyproject) and _pyproject_has_auditor(pyproject):
             return pyproject
     return None
 
 
-def load_config(path: Optional[Path]) -> Config:
+def load_config(path: Optional[Path], *, named: bool = False) -> Config:
+    """The configuration in `path`. `named`: the user gave it (`--config`), so links are followed;
+    otherwise it was found beside the scanned files and is read only if it is a regular file whose
+    links stay inside its folder. Either way, at most MAX_CONFIG_BYTES of a regular file."""
     if path is None:
         return Config()
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if named:
+            from .reader import read_user_file
+
+            raw = read_user_file(path, MAX_CONFIG_BYTES)
+        else:
+            raw = _read_found(path)
+        text = raw.decode("utf-8")
         data = tomllib.loads(text)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read as TOML: {exc}") from None
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ConfigError(f"{path}: cannot be read as TOML: {reason}") from None
     prefix: tuple[str, ...] = ()
     if path.name == "pyproject.toml":
         prefix = ("tool", "auditor")
@@ -212,7 +259,7 @@ def load_config(path: Optional[Path]) -> Config:
     except ValidationError as exc:
         raise ConfigError("\n".join(_describe(path, locate, e) for e in exc.errors())) from None
     config = _check_rules(config, path, locate)
-    config._source = path.resolve()
+    config._source = Path(path).resolve()
     return config
 
 

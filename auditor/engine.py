@@ -168,8 +168,9 @@ def check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: Se
 
     root, rel_paths = resolve_root(paths)
     config = config.for_root(root)
+    confined = False
     if baseline is None and use_config_baseline:
-        baseline = config.baseline_path()
+        baseline, confined = config.baseline_path(), True
     graph, reader = load_graph(root, rel_paths, config, env_files, live=Path(live) if live else None)
     rules = select_rules(config, select, ignore, extend_select)
     late = [r for r in rules if r.id == UNUSED_SUPPRESSION]
@@ -185,7 +186,7 @@ def check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: Se
                                              late[0].check(graph, unused=unused)))
     findings = scrub_messages(findings, graph)
     if baseline is not None:
-        findings = baselines.apply(findings, baselines.load(baseline))
+        findings = baselines.apply(findings, baselines.load(baseline, confined=confined))
     return Report(root=str(reader.root), files=list(graph.files), findings=findings, graph=graph,
                   reader=reader, rules=rules)
 
