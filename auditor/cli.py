@@ -143,6 +143,45 @@ def graph(paths, fmt, output, config_file, env_files) -> None:
     _emit(render(g, fmt), output)
 
 
+@cli.command("fix")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--apply", "apply_", is_flag=True, help="Write the edits (default: print them as a diff).")
+@click.option("--unsafe-fixes", is_flag=True, help="Also propose fixes that change behaviour.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default=None,
+              help="Lowest severity of a remaining finding that makes the exit code 1 (default: error).")
+@click.option("--select", multiple=True, help="Only these rules: ids, names or family prefixes.")
+@click.option("--ignore", multiple=True, help="Skip these rules: ids, names or family prefixes.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--env-file", "env_files", multiple=True)
+def fix_cmd(paths, apply_, unsafe_fixes, fail_on, select, ignore, config_file, env_files) -> None:
+    """Propose verified edits for the findings in PATHS, as a unified diff (secrets masked)."""
+    from . import engine
+    from .fix.run import run_fix, write
+
+    config = _config(paths, config_file)
+    try:
+        run = run_fix(list(paths) or ["."], config, unsafe=unsafe_fixes, select=_split(select),
+                      ignore=_split(ignore), env_files=list(env_files) or None)
+    except engine.SelectionError as exc:
+        raise click.UsageError(f"--select/--ignore: {exc}") from None
+    if apply_:
+        for path in write(run):
+            click.echo(f"fixed {path}", err=True)
+    else:
+        click.echo(run.diff(), nl=False)
+    for fix in run.fixes:
+        kind = "safe" if fix.safe else f"unsafe: {fix.reason}"
+        click.echo(f"{fix.rule} {fix.edits[0].path}:{fix.edits[0].start}: {fix.title} ({kind})", err=True)
+    for r in run.refusals:
+        click.echo(f"note: {r.rule} {r.path}:{r.line}: not fixed: {r.reason}", err=True)
+    if run.withheld_unsafe:
+        click.echo(f"{len(run.withheld_unsafe)} more fix(es) change behaviour: see them with --unsafe-fixes",
+                   err=True)
+    verb = "applied" if apply_ else "proposed"
+    click.echo(f"{len(run.fixes)} fix(es) {verb}, {len(run.remaining())} finding(s) remain.", err=True)
+    sys.exit(engine.exit_code(run.remaining(), fail_on or config.fail_on or "error"))
+
+
 def _emit(text: str, output: Optional[str]) -> None:
     if output:
         write_output(output, text)

@@ -34,6 +34,9 @@ def duplicate_key(graph: Graph) -> Iterator[Problem]:
 
     ## How to fix
     Delete the assignment that should not be there, so that the file says one thing per key.
+
+    `auditor fix` removes the earlier, dead assignments (safe: the last one already wins;
+    refused when a line in between interpolates the key).
     """
     for env in graph.env_files:
         last = {v.key: i for i, v in enumerate(env.vars)}

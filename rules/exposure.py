@@ -113,6 +113,9 @@ def public_datastore_port(graph: Graph) -> Iterator[Problem]:
     ## How to fix
     Drop `ports:` (services reach `postgres:5432` over the compose network), or bind it to the
     loopback for host tools: `"127.0.0.1:5432:5432"`.
+
+    `auditor fix --unsafe-fixes` publishes the port on 127.0.0.1 only (unsafe: clients on other
+    machines lose access).
     """
     exposures = _exposure_of(graph)
     for i, l in enumerate(graph.listeners):
@@ -295,6 +298,10 @@ def proxy_bypass(graph: Graph) -> Iterator[Problem]:
     Bind the port to the loopback (`"127.0.0.1:8000:8000"`) when nginx runs on the host, or
     drop `ports:` entirely when nginx runs in compose and reaches `api:8000` over the network;
     then close the port in the security group.
+
+    `auditor fix` publishes the port on the loopback address nginx already uses, and restates
+    the docs table (safe when every route to the service goes through that address or the
+    compose network; unsafe otherwise).
     """
     fronted = _fronted_services(graph)
     exposures = _exposure_of(graph)

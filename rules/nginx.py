@@ -168,6 +168,9 @@ def weak_tls_protocol(graph: Graph) -> Iterator[Problem]:
     ```nginx
     ssl_protocols TLSv1.2 TLSv1.3;
     ```
+
+    `auditor fix` drops the broken protocols from the directive (safe: every maintained client
+    speaks TLS 1.2).
     """
     seen: set[tuple] = set()
     for config in graph.nginx:

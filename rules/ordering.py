@@ -237,6 +237,9 @@ def healthcheck_missing(graph: Graph) -> Iterator[Problem]:
           interval: 10s
     ```
     or wait with `condition: service_started` when readiness does not matter.
+
+    `auditor fix --unsafe-fixes` adds the healthcheck documented for well-known images
+    (postgres, mysql, mariadb, redis, mongo, rabbitmq) (unsafe: the dependent now waits for it).
     """
     for project in graph.projects:
         services = {s.name: s for s in project.services}

@@ -268,6 +268,9 @@ def websocket_upgrade_missing(graph: Graph) -> Iterator[Problem]:
         proxy_set_header Host $host;   # array directives replace the inherited ones: repeat them
     }
     ```
+
+    `auditor fix` adds the directives to the location, repeating inherited `proxy_set_header`
+    lines that the new ones would cancel (safe: plain HTTP requests pass as before).
     """
     ws_refs: dict[tuple[str, str], UrlRef] = {}
     for ref in sorted((u for u in graph.urls if u.source != "docs" and not u.template), key=_where):
