@@ -48,8 +48,10 @@ def cli() -> None:
               help="Do not report findings in this baseline (default: the configuration's `baseline`).")
 @click.option("--live", type=click.Path(exists=True, file_okay=False), help="Live-state snapshots to audit for drift.")
 @click.option("--statistics", is_flag=True, help="Print a count of findings per rule.")
+@click.option("--category", help="SARIF: the code-scanning category (automationDetails.id); "
+              "default: auditor/<the scanned folder, relative to the repository>.")
 def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_file, env_files,
-          baseline, live, statistics) -> None:
+          baseline, live, statistics, category) -> None:
     """Check PATHS (default: the current folder)."""
     from . import engine
     from .reporters import get_reporter
@@ -71,6 +73,10 @@ def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_fil
 
         colour = output is None and sys.stdout.isatty()
         text = render(report, colour=colour)
+    elif fmt == "sarif":
+        from .reporters.sarif import render as sarif
+
+        text = sarif(report, category=category)
     else:
         text = get_reporter(fmt)(report)
     _emit(text, output)
@@ -102,7 +108,20 @@ def explain(rule_id: str) -> None:
     if len(found) != 1:
         raise click.UsageError(f"no single rule matches {rule_id!r}; see `auditor rules`")
     r = found[0]
-    click.echo(f"# {r.id} {r.name} ({r.severity})\n\n{r.summary}\n\n{r.doc}")
+    from . import rule_page
+
+    click.echo(f"# {r.id} {r.name} ({r.severity})\n\n{r.summary}\n\n{r.doc}\n\n"
+               f"Cases and configuration: {rule_page(r.id)}")
+
+
+@cli.command()
+@click.argument("which", type=click.Choice(["report", "config"]))
+def schema(which: str) -> None:
+    """Print the JSON Schema of the JSON report or of the configuration, as shipped."""
+    from importlib.resources import files
+
+    click.echo(files("auditor").joinpath("schemas", f"{which}.schema.json").read_text(encoding="utf-8"),
+               nl=False)
 
 
 @cli.command("baseline")

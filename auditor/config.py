@@ -1,7 +1,7 @@
 """User configuration: `[tool.auditor]` in pyproject.toml or `.auditor.toml`, found upwards.
 
-Validated by a pydantic model; `schemas/config.schema.json` is generated from it
-(`python -m auditor.config --schema > schemas/config.schema.json`, a test keeps them equal).
+Validated by a pydantic model; `auditor/schemas/config.schema.json` is generated from it
+(`python -m auditor.config --schema > auditor/schemas/config.schema.json`, a test keeps them equal).
 Every problem (an unknown key, a wrong type, a rule or option that does not exist) is a
 `ConfigError` naming the file, the line and the key, which the cli turns into exit 2.
 
@@ -169,7 +169,7 @@ def json_schema() -> dict:
 
 
 def render_schema() -> str:
-    """The text of `schemas/config.schema.json`."""
+    """The text of `auditor/schemas/config.schema.json`."""
     return json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

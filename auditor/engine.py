@@ -103,7 +103,7 @@ def stamp(r: Rule, severity: str, problems: Iterable[Problem]) -> list[Finding]:
     return [
         Finding(rule=r.id, name=r.name, severity=severity, message=p.message, path=p.loc.path,
                 line=p.loc.line, column=p.loc.column, related=p.related,
-                fingerprint=_fingerprint(r.id, p), secret=p.secret)
+                fingerprint=_fingerprint(r.id, p), secret=p.secret, impact=p.impact)
         for p in problems
     ]
 

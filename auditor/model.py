@@ -464,6 +464,9 @@ class Related(Frozen):
     message: str = ""
 
 
+Impact = Literal["critical", "high", "medium", "low"]
+
+
 class Finding(Frozen):
     rule: str
     name: str
@@ -477,6 +480,7 @@ class Finding(Frozen):
     related: tuple[Related, ...] = ()
     fingerprint: str = ""
     secret: bool = Field(default=False, exclude=True)  # the flagged line holds a secret: no snippets
+    impact: Optional[Impact] = Field(default=None, exclude=True)  # see Problem.impact
 
 
 class Problem(Frozen):
@@ -491,6 +495,9 @@ class Problem(Frozen):
     related: tuple[Related, ...] = ()
     key: Optional[str] = None
     secret: bool = False
+    # How bad this occurrence is, when it differs from what the rule usually finds (a world-open
+    # datastore among world-open ports): SARIF's security-severity is graded by it.
+    impact: Optional[Impact] = None
 
 
 class Suppression(Frozen):

@@ -133,7 +133,8 @@ def public_datastore_port(graph: Graph) -> Iterator[Problem]:
         if exposure.firewall == "open":
             message += ", and the security group opens it to the world"
             related = _rule_related(exposure.rules, "the security group opens it here")
-        yield Problem(message=message, loc=l.loc, related=related)
+        yield Problem(message=message, loc=l.loc, related=related,
+                      impact="critical" if exposure.firewall == "open" else None)
 
 
 def _datastore_by_port(l: Listener) -> Optional[str]:
@@ -198,7 +199,13 @@ def world_open_ingress(graph: Graph) -> Iterator[Problem]:
                 what = f"{opened}/{r.protocol} ({name})"
             else:
                 what = f"{opened}/{r.protocol}, which includes {shown} ({name}),"
-            yield Problem(message=f"{_rule_subject(r)} opens {what} to {_sources(rules)}", loc=r.loc)
+            yield Problem(message=f"{_rule_subject(r)} opens {what} to {_sources(rules)}", loc=r.loc,
+                          impact="critical" if name in _DATASTORES else None)
+
+
+# Names of datastores (by port or by image): a world-open one is the worst case of EXP002.
+_DATASTORES = frozenset({p.name for p in known.PORTS if p.category in known.DATASTORE_CATEGORIES}
+                        | set(known.DATASTORE_IMAGES.values()))
 
 
 def _sensitive_behind(graph: Graph, r: SecurityGroupRule, rng: tuple[int, int]) -> dict[str, list[str]]:

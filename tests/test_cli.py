@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA = json.loads((REPO / "schemas" / "report.schema.json").read_text())
+SCHEMA = json.loads((REPO / "auditor" / "schemas" / "report.schema.json").read_text())
 
 
 def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:

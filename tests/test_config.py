@@ -49,10 +49,10 @@ def test_schema_file_is_the_models_schema():
     proc = subprocess.run([sys.executable, "-m", "auditor.config", "--schema"], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    committed = (REPO / "schemas" / "config.schema.json").read_text(encoding="utf-8")
+    committed = (REPO / "auditor" / "schemas" / "config.schema.json").read_text(encoding="utf-8")
     assert proc.stdout == render_schema()
     assert json.loads(committed) == json.loads(proc.stdout), (
-        "schemas/config.schema.json is stale: python -m auditor.config --schema > schemas/config.schema.json")
+        "auditor/schemas/config.schema.json is stale: python -m auditor.config --schema > auditor/schemas/config.schema.json")
     assert committed == proc.stdout
 
 
@@ -69,7 +69,7 @@ def test_readme_configuration_example_is_valid(tmp_path):
 
 def test_schema_validates_what_the_model_accepts():
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((REPO / "schemas" / "config.schema.json").read_text())
+    schema = json.loads((REPO / "auditor" / "schemas" / "config.schema.json").read_text())
     good = {"exclude": ["vendor/*"], "rules": {"EXP005": {"severity": "warning", "options": {"x": 1}}},
             "compose": {"env_files": [".env.master"]}, "per_file_ignores": {"docs/*": ["SEC002"]}}
     jsonschema.validate(good, schema)

@@ -1,9 +1,12 @@
 """SARIF 2.1.0 for GitHub code scanning (and any other SARIF viewer).
 
 One run. `tool.driver.rules` lists every rule of the registry, not only those with results, so
-code scanning knows the whole catalog (help, tags, severities). Results carry the engine's
-fingerprint as `partialFingerprints["auditor/v1"]`, so an alert keeps its identity when lines
-shift. No source text is ever copied in: no `snippet`, no `contextRegion`, only positions and
+code scanning knows the whole catalog (help, tags, severities, a link to the rule's page).
+Results carry the engine's fingerprint, which survives line shifts, as
+`partialFingerprints.primaryLocationLineHash` (the key GitHub matches alerts by; it would
+otherwise hash the line's text) and as `auditor/v1`. `automationDetails.id` carries the category
+(`--category`, by default derived from the scanned folder), so that runs over two stacks of one
+repository upload side by side instead of replacing each other's alerts. No source text is ever copied in: no `snippet`, no `contextRegion`, only positions and
 the rules' messages (which never hold a secret in clear; URL passwords are masked once more
 here as a last guard).
 
@@ -25,22 +28,17 @@ from pathlib import Path
 from typing import Iterable, Optional
 from urllib.parse import quote
 
-from .. import __version__
+from .. import REPOSITORY, __version__, rule_page
 from ..engine import SEVERITY_RANK, Report
 from ..model import Finding, Related
 from ..redact import redact_url_passwords
+from ..knowledge.impact import impact, score
 from ..registry import Rule, all_rules
 from .github import repo_path, repository_prefix
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
-# The one place that says where auditor's documentation lives. The project has no public home
-# yet, and a made-up address would send users to someone else's page, so it is None: then
-# `informationUri` and every rule's `helpUri` are left out (both optional in SARIF; the full help
-# is in `help.text` / `help.markdown`). Set it to the README's address once it is published:
-# rules then point at `{DOCS_URL}#{rule id in lower case}`.
-DOCS_URL: Optional[str] = None
-
+MAX_DESCRIPTION = 1024  # GitHub truncates a longer fullDescription; the whole text is in help
 MAX_RESULTS = 25_000
 MAX_RELATED = 999  # + the primary location = GitHub's 1,000 locations per result
 MAX_LINKS_IN_MESSAGE = 10
@@ -60,7 +58,6 @@ PRECISION = {
     "URL": "medium",  # endpoint roles are inferred from variable names
     "DRF": "medium",  # facts read from prose tables in docs
 }
-SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "note": "2.0"}
 PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
 
 
@@ -73,21 +70,32 @@ def rule_descriptor(rule: Rule) -> dict:
     tags = _unique([*(["security"] if rule.security else []), *rule.tags, rule.family.lower()])
     properties: dict = {"tags": tags[:MAX_TAGS], "precision": PRECISION.get(rule.family, "medium")}
     if rule.security:
-        properties["security-severity"] = SECURITY_SEVERITY.get(rule.severity, "5.0")
+        properties["security-severity"] = score(impact(rule.id, rule.severity, rule.severity))
     else:
         properties["problem.severity"] = PROBLEM_SEVERITY.get(rule.severity, "warning")
     descriptor = {
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
-        "fullDescription": {"text": _paragraphs(_plain(what))},
+        "fullDescription": {"text": short_description(_paragraphs(_plain(what)))},
         "help": {"text": _help_text(rule), "markdown": _help_markdown(rule)},
+        "helpUri": rule_page(rule.id),
         "defaultConfiguration": {"level": rule.severity},
         "properties": properties,
     }
-    if DOCS_URL:
-        descriptor["helpUri"] = f"{DOCS_URL}#{rule.id.lower()}"
     return descriptor
+
+
+def short_description(text: str, limit: int = MAX_DESCRIPTION) -> str:
+    """The first paragraph, cut after the last whole sentence that fits in `limit` characters
+    (or at a word, with an ellipsis, when even the first sentence is too long)."""
+    first = text.strip().split("\n\n")[0]
+    if len(first) <= limit:
+        return first
+    cut = max((m.end() for m in re.finditer(r"[.!?](?=\s)", first[:limit])), default=0)
+    if cut:
+        return first[:cut]
+    return first[:limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _unknown_descriptor(f: Finding) -> dict:
@@ -104,7 +112,8 @@ def _unknown_descriptor(f: Finding) -> dict:
 
 def _help_markdown(rule: Rule) -> str:
     head = f"**{rule.id} {rule.name}** (default severity: {rule.severity})\n\n{rule.summary}"
-    tail = f"Run `auditor explain {rule.id}` to read this in a terminal."
+    tail = (f"Run `auditor explain {rule.id}` to read this in a terminal, or see "
+            f"[the rule's page]({rule_page(rule.id)}).")
     return "\n\n".join(p for p in (head, rule.doc.strip(), tail) if p)
 
 
@@ -185,7 +194,7 @@ def _physical(prefix: str, path: str, region: dict) -> dict:
     return {"artifactLocation": {"uri": _uri(prefix, path), "uriBaseId": "%SRCROOT%"}, "region": region}
 
 
-def result(f: Finding, rule_index: int, prefix: str = "") -> dict:
+def result(f: Finding, rule_index: int, prefix: str = "", rule: Optional[Rule] = None) -> dict:
     related = list(f.related[:MAX_RELATED])
     text = message_text(f.message)
     links = []
@@ -206,7 +215,16 @@ def result(f: Finding, rule_index: int, prefix: str = "") -> dict:
     if related:
         out["relatedLocations"] = [_related(i, r, prefix) for i, r in enumerate(related, start=1)]
     if f.fingerprint:
-        out["partialFingerprints"] = {"auditor/v1": f.fingerprint}
+        # GitHub's own key, so that it does not hash the line's text (which changes with edits
+        # that do not touch the problem); its values look like `<16 hex digits>:<occurrence>`,
+        # and the engine's fingerprint already tells repeated occurrences apart.
+        out["partialFingerprints"] = {"primaryLocationLineHash": f"{f.fingerprint[:16]}:1",
+                                      "auditor/v1": f.fingerprint}
+    if rule is not None and rule.security:
+        # Graded per finding (a world-open datastore is critical where most open ports are
+        # high); GitHub shows the rule's grade, other viewers read the result's.
+        out["properties"] = {"security-severity": score(
+            impact(f.rule, f.severity, rule.severity, f.impact))}
     return out
 
 
@@ -229,14 +247,41 @@ def _keep(findings: list[Finding], limit: int) -> list[Finding]:
 # ----------------------------------------------------------------------------- the log
 
 
+def automation_id(category: str) -> str:
+    """`automationDetails.id` for a category: GitHub takes everything before the last `/` as
+    the category, so the id is the category and a closing `/`."""
+    return category.strip().strip("/") + "/"
+
+
+def default_category(prefix: str, root: str) -> str:
+    """`auditor/<the scanned folder>`: relative to the repository root when there is one
+    (`auditor/deploy`), else to the current folder, else its name; `auditor` for the root."""
+    where = prefix
+    if not where:
+        try:
+            where = Path(root).resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except (ValueError, OSError):
+            where = Path(root).name
+        if where == "." or _has_repository(root):
+            where = ""
+    return f"auditor/{where}" if where else "auditor"
+
+
+def _has_repository(root: str) -> bool:
+    return any((d / ".git").exists() for d in (Path(root).resolve(), *Path(root).resolve().parents))
+
+
 def document(report: Report, *, prefix: str = "", source_root: Optional[str] = None,
-             max_results: int = MAX_RESULTS) -> dict:
+             max_results: int = MAX_RESULTS, category: Optional[str] = None) -> dict:
     """The SARIF log of `report`. `prefix`: the scanned root relative to `source_root` (the
-    repository root; default: the scanned root itself, prefix "")."""
+    repository root; default: the scanned root itself, prefix ""). `category`: see
+    `automation_id` (default: `default_category`)."""
     registry = all_rules()
     rules: list[dict] = []
     index: dict[str, int] = {}
+    known: dict[str, Rule] = {}
     for r in [*registry.values(), *(r for r in report.rules if r.id not in registry)]:
+        known.setdefault(r.id, r)
         if r.id not in index:
             index[r.id] = len(rules)
             rules.append(rule_descriptor(r))
@@ -246,7 +291,7 @@ def document(report: Report, *, prefix: str = "", source_root: Optional[str] = N
             rules.append(_unknown_descriptor(f))
 
     kept = _keep(report.findings, max_results)
-    results = [result(f, index[f.rule], prefix) for f in kept]
+    results = [result(f, index[f.rule], prefix, known.get(f.rule)) for f in kept]
     invocation: dict = {"executionSuccessful": True}
     left_out = len(report.findings) - len(kept)
     if left_out:
@@ -265,12 +310,11 @@ def document(report: Report, *, prefix: str = "", source_root: Optional[str] = N
         "semanticVersion": __version__,
         "version": __version__,
     }
-    if DOCS_URL:
-        driver["informationUri"] = DOCS_URL
+    driver["informationUri"] = REPOSITORY
     driver["rules"] = rules
     run: dict = {
         "tool": {"driver": driver},
-        "automationDetails": {"id": "auditor/"},
+        "automationDetails": {"id": automation_id(category or default_category(prefix, report.root))},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
         "invocations": [invocation],
@@ -279,10 +323,10 @@ def document(report: Report, *, prefix: str = "", source_root: Optional[str] = N
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, category: Optional[str] = None) -> str:
     prefix = repository_prefix(report.root)
     source_root = None
     if prefix:
         source_root = str(Path(report.root).parents[len(prefix.split("/")) - 1])
-    return json.dumps(document(report, prefix=prefix, source_root=source_root), indent=2,
+    return json.dumps(document(report, prefix=prefix, source_root=source_root, category=category), indent=2,
                       ensure_ascii=False) + "\n"
