@@ -253,22 +253,11 @@ def automation_id(category: str) -> str:
     return category.strip().strip("/") + "/"
 
 
-def default_category(prefix: str, root: str) -> str:
-    """`auditor/<the scanned folder>`: relative to the repository root when there is one
-    (`auditor/deploy`), else to the current folder, else its name; `auditor` for the root."""
-    where = prefix
-    if not where:
-        try:
-            where = Path(root).resolve().relative_to(Path.cwd().resolve()).as_posix()
-        except (ValueError, OSError):
-            where = Path(root).name
-        if where == "." or _has_repository(root):
-            where = ""
-    return f"auditor/{where}" if where else "auditor"
-
-
-def _has_repository(root: str) -> bool:
-    return any((d / ".git").exists() for d in (Path(root).resolve(), *Path(root).resolve().parents))
+def default_category(prefix: str) -> str:
+    """`auditor/<the scanned folder, relative to the repository root>` (`auditor/deploy`), or
+    `auditor` for the repository root itself or outside a repository (never relative to the
+    current folder: the same check gives the same report from anywhere)."""
+    return f"auditor/{prefix}" if prefix else "auditor"
 
 
 def document(report: Report, *, prefix: str = "", source_root: Optional[str] = None,
@@ -314,7 +303,7 @@ def document(report: Report, *, prefix: str = "", source_root: Optional[str] = N
     driver["rules"] = rules
     run: dict = {
         "tool": {"driver": driver},
-        "automationDetails": {"id": automation_id(category or default_category(prefix, report.root))},
+        "automationDetails": {"id": automation_id(category or default_category(prefix))},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
         "invocations": [invocation],
