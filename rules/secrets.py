@@ -61,8 +61,9 @@ def assignments(graph: Graph) -> Iterator[Assignment]:
                 yield Assignment("env", v.key, raw, v.value_loc, template=env.template,
                                  copied=k.is_reference(raw), refs=_has_reference(raw),
                                  offset=1 if v.quote else 0)
+    by_file = _secret_values_by_file(graph)
     for project in graph.projects:
-        feeding = _interpolation_values(graph, project.env_sources)
+        feeding = _interpolation_values(by_file, project.env_sources)
         for s in project.services:
             for e in s.environment:
                 if e.value is None:
@@ -88,15 +89,22 @@ def _has_reference(value: str) -> bool:
     return bool(_REFERENCE.search(value.replace("$$", "")))
 
 
-def _interpolation_values(graph: Graph, sources: tuple[str, ...]) -> set[str]:
-    """Secrets (values of secret-named keys, tokens) of the env files feeding interpolation.
+def _secret_values_by_file(graph: Graph) -> dict[str, set[str]]:
+    """Secrets (values of secret-named keys, tokens) of each env file, judged once per file."""
+    out: dict[str, set[str]] = {}
+    for env in graph.env_files:
+        out.setdefault(env.path, set()).update(
+            v.value for v in env.vars if v.value and (k.secret_key(v.key) or k.token_format(v.value)))
+    return out
+
+
+def _interpolation_values(by_file: dict[str, set[str]], sources: tuple[str, ...]) -> set[str]:
+    """Secrets of the env files feeding a project's interpolation.
 
     The compose model keeps values after interpolation: a value equal to one of these was most
     likely written `${VAR}`, and the env file line is where the secret is written.
     """
-    wanted = set(sources)
-    return {v.value for env in graph.env_files if env.path in wanted for v in env.vars
-            if v.value and (k.secret_key(v.key) or k.token_format(v.value))}
+    return set().union(*(by_file.get(path, ()) for path in dict.fromkeys(sources)))
 
 
 # ---------------------------------------------------------------- SEC001

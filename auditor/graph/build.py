@@ -7,8 +7,7 @@ from typing import Iterable, Optional
 from ..model import Inputs, Loc, NginxConfig, NginxServer, Service
 from . import addresses as addr
 from .model import Exposure, Graph, Listener, ProxyLink, UrlRef, service_key
-from .routing import (default_server, is_catch_all, listens_on, route, select_server, servers_named,
-                      tls_on)
+from .routing import ServerIndex, is_catch_all, route, tls_on
 from .urls import DEFAULT_PORTS, find_urls
 
 _HOST_GATEWAYS = {"host.docker.internal", "172.17.0.1", "host-gateway"}
@@ -247,6 +246,7 @@ class _Instance:
     def __init__(self, runner: Optional[Service]):
         self.runner = runner
         self.servers: list[NginxServer] = []
+        self.index = ServerIndex(())
 
     def container_port(self, host_port: int) -> Optional[int]:
         """The port nginx listens on for a connection to `host_port` of the host."""
@@ -265,13 +265,19 @@ class _Instance:
 
 def _instances(inputs: Inputs, services: dict[str, Service]) -> list[_Instance]:
     by_key: dict[str, _Instance] = {}
+    seen_ids: dict[str, set[str]] = {}
     for config in inputs.nginx:
         on_host = config.runs_in is None or config.runs_in_host_network
         key = "" if on_host else config.runs_in
         runner = None if on_host else services.get(config.runs_in or "")
         inst = by_key.setdefault(key, _Instance(runner))
-        seen = {s.id for s in inst.servers}
-        inst.servers.extend(s for s in config.servers if s.id not in seen)
+        seen = seen_ids.setdefault(key, set())
+        for s in config.servers:
+            if s.id not in seen:
+                seen.add(s.id)
+                inst.servers.append(s)
+    for inst in by_key.values():
+        inst.index = ServerIndex(inst.servers)
     return [by_key[k] for k in sorted(by_key)]
 
 
@@ -322,7 +328,7 @@ def _route(parts, instances: list[_Instance], link_index) -> dict:
     `routed` stays None when the host is not served here, the scheme is not HTTP, or the URL
     names an explicit port no nginx listens on (it then goes to something else on that host).
     """
-    named = [i for i in instances if servers_named(i.servers, parts.host)]
+    named = [i for i in instances if i.index.named(parts.host)]
     if not named:
         return {}
     if parts.scheme not in ("http", "https", "ws", "wss") or parts.port is None:
@@ -335,19 +341,19 @@ def _route(parts, instances: list[_Instance], link_index) -> dict:
         if port is None:
             reasons.append(f"{inst.label} serves {parts.host} but does not publish port {parts.port}")
             continue
-        if not any(listens_on(s, port) for s in inst.servers):
-            ports = sorted({l.port for s in servers_named(inst.servers, parts.host) for l in s.listens if l.port})
+        if not inst.index.listens(port):
+            ports = sorted({l.port for s in inst.index.named(parts.host) for l in s.listens if l.port})
             reasons.append(f"no server for {parts.host} listens on port {parts.port} "
                            f"(its servers listen on {', '.join(map(str, ports))})")
             continue
         answered = True
-        server = select_server(inst.servers, parts.host, port)
+        server = inst.index.select(parts.host, port)
         if server is None:
-            fallback = default_server(inst.servers, port)
+            fallback = inst.index.default(port)
             if fallback is not None and is_catch_all(fallback):
                 server = fallback
             else:
-                ports = sorted({l.port for s in servers_named(inst.servers, parts.host) for l in s.listens if l.port})
+                ports = sorted({l.port for s in inst.index.named(parts.host) for l in s.listens if l.port})
                 reasons.append(f"no server for {parts.host} listens on port {parts.port} "
                                f"(its servers listen on {', '.join(map(str, ports))})")
                 continue

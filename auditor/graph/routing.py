@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from ..model import NginxLocation, NginxServer
 
@@ -74,6 +74,87 @@ def default_server(servers: Iterable[NginxServer], port: int) -> Optional[NginxS
     on_port = [s for s in servers if listens_on(s, port)]
     flagged = [s for s in on_port if any(l.port == port and l.default_server for l in s.listens)]
     return (flagged or on_port or [None])[0]
+
+
+def _is_exact(pattern: str) -> bool:
+    p = pattern.lower()
+    return not (p.startswith(("~", "*.", ".")) or p.endswith(".*"))
+
+
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    """`name_matches(pattern, host)` as a function of the host, its regex compiled once."""
+    if pattern.lower().startswith("~"):
+        try:
+            regex = re.compile(pattern[1:].strip(), re.I)
+        except re.error:
+            return lambda host: False
+        return lambda host: regex.search(host.lower().rstrip(".")) is not None
+    return lambda host: name_matches(pattern, host)
+
+
+class ServerIndex:
+    """The servers of one nginx, indexed for the questions routing asks per URL.
+
+    Exact names go through a dict; only wildcard and regex names (few, in real configs) are
+    tried one by one. Answers are those of `servers_named`, `select_server` and
+    `default_server` over the same list, in the same order.
+    """
+
+    def __init__(self, servers: Iterable[NginxServer]):
+        self.servers = list(servers)
+        self._exact: dict[str, list[int]] = {}
+        self._patterns: list[tuple[Callable[[str], bool], int]] = []  # (matcher, server position)
+        self._memo: dict[str, list[int]] = {}
+        self._on_port: dict[int, list[int]] = {}
+        for i, server in enumerate(self.servers):
+            for name in server.server_names:
+                if _is_exact(name):
+                    positions = self._exact.setdefault(name.lower(), [])
+                    if not positions or positions[-1] != i:
+                        positions.append(i)
+                else:
+                    self._patterns.append((_matcher(name), i))
+            for port in dict.fromkeys(l.port for l in server.listens if l.port and l.unix is None):
+                self._on_port.setdefault(port, []).append(i)
+
+    def _named(self, host: str) -> list[int]:
+        hit = self._memo.get(host)
+        if hit is None:
+            found = set(self._exact.get(host.lower().rstrip("."), ()))
+            found.update(i for matches, i in self._patterns if i not in found and matches(host))
+            hit = self._memo[host] = sorted(found)
+        return hit
+
+    def named(self, host: str) -> list[NginxServer]:
+        """`servers_named(servers, host)`."""
+        return [self.servers[i] for i in self._named(host)]
+
+    def listens(self, port: int) -> bool:
+        return bool(port) and port in self._on_port
+
+    def select(self, host: str, port: int) -> Optional[NginxServer]:
+        """`select_server(servers, host, port)`."""
+        if not port:
+            return None
+        listening = set(self._on_port.get(port, ()))
+        best: Optional[tuple[tuple[int, int, int], NginxServer]] = None
+        for i in self._named(host):
+            if i not in listening:
+                continue
+            server = self.servers[i]
+            ranks = [r for r in (_name_rank(n, host) for n in server.server_names) if r is not None]
+            if not ranks:
+                continue
+            rank = (*min(ranks), i)
+            if best is None or rank < best[0]:
+                best = (rank, server)
+        return best[1] if best else None
+
+    def default(self, port: int) -> Optional[NginxServer]:
+        """`default_server(servers, port)`."""
+        on_port = [self.servers[i] for i in self._on_port.get(port, ())] if port else []
+        flagged = [s for s in on_port if any(l.port == port and l.default_server for l in s.listens)]
+        return (flagged or on_port or [None])[0]
 
 
 def tls_on(server: NginxServer, port: int) -> bool:

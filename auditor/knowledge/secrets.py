@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Optional
 
 # ---------------------------------------------------------------- key names
@@ -118,6 +119,7 @@ def _word_kind(words: list[str], i: int) -> Optional[str]:
     return None
 
 
+@lru_cache(maxsize=8192)  # key names repeat across files and services
 def key_kind(name: str) -> Optional[str]:
     """How `name` names a secret: "password", "secret", "weak" (`*_KEY`, `*_AUTH`), or None.
 
@@ -138,6 +140,7 @@ def key_kind(name: str) -> Optional[str]:
     return kind
 
 
+@lru_cache(maxsize=8192)
 def public_key(name: str) -> bool:
     """Whether a key name says its value is public (`STRIPE_PUBLISHABLE_KEY`, `*_ANON_KEY`)."""
     words = key_words(name)

@@ -122,14 +122,11 @@ def interpolation_env(reader: Reader, directory: str, env_files: Sequence[str],
 
 def _env_file_values(text: str, path: str, base: Mapping[str, str], earlier: Mapping[str, str],
                      ) -> tuple[dict[str, str], list[LoadProblem]]:
-    """One env file read by the env loader (compose's dotenv grammar), binding by binding, so
-    each line's lookup puts the file's own earlier lines above the earlier files'."""
-    from .env import binding_texts, parse_env
+    """One env file read by the env loader (compose's dotenv grammar): each line's lookup puts
+    the file's own earlier lines above the earlier files'."""
+    from .env import layered_values, parse_env
 
-    own: dict[str, str] = {}
-    for segment in binding_texts(text):
-        env_file, _ = parse_env(segment, path, env={**earlier, **own, **base})
-        own.update((var.key, var.value) for var in env_file.vars)
+    own = layered_values(text, path, base, earlier)
     _, problems = parse_env(text, path, env={**earlier, **base})  # problems with their real lines
     return own, problems
 
@@ -201,6 +198,7 @@ class _Session:
         self.reader = reader
         self.problems: list[LoadProblem] = []
         self._docs: dict[str, Optional[list[YMap]]] = {}
+        self._env: dict[tuple[str, tuple[str, ...]], tuple[dict[str, str], list[str], list[LoadProblem]]] = {}
 
     def result_problems(self) -> list[LoadProblem]:
         return list(dict.fromkeys(self.problems))
@@ -245,7 +243,11 @@ class _Session:
     def project(self, files: Sequence[str], env_files: Sequence[str], directory: str) -> Optional[ComposeProject]:
         if self.documents(files[0]) is None:
             return None  # compose cannot load a project whose base file is unreadable
-        env, sources, problems = interpolation_env(self.reader, directory, env_files)
+        # Projects of one folder read the same env files: read them once.
+        key = (directory, tuple(env_files))
+        if key not in self._env:
+            self._env[key] = interpolation_env(self.reader, directory, env_files)
+        env, sources, problems = self._env[key]
         self.problems.extend(problems)
         load = _ProjectLoad(self, directory, env, sources)
         partial = load.load_files(files, first_needs_services=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import re
 from collections import ChainMap
+from functools import lru_cache
 from typing import Iterator, Mapping, Optional
 
 from dotenv.parser import parse_stream
@@ -91,6 +92,21 @@ def load_env(reader: Reader, path: str, *, env: Optional[Mapping[str, str]] = No
 def parse_env(text: str, path: str, *, env: Optional[Mapping[str, str]] = None,
               ) -> tuple[EnvFile, list[LoadProblem]]:
     """Variables of an env file's text, with problems for the statements compose would refuse."""
+    if not env:
+        # The env loader and compose's interpolation (when no other file comes first) read
+        # the same file alike: once is enough.
+        env_file, problems = _parse_alone(text, path)
+        return env_file, list(problems)
+    return _parse(text, path, env)
+
+
+@lru_cache(maxsize=64)
+def _parse_alone(text: str, path: str) -> tuple[EnvFile, tuple[LoadProblem, ...]]:
+    env_file, problems = _parse(text, path, None)
+    return env_file, tuple(problems)
+
+
+def _parse(text: str, path: str, env: Optional[Mapping[str, str]]) -> tuple[EnvFile, list[LoadProblem]]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as the Reader folds them
     lines = Lines(text)
     defined: dict[str, str] = {}
@@ -106,8 +122,10 @@ def parse_env(text: str, path: str, *, env: Optional[Mapping[str, str]] = None,
     for segment in binding_texts(text[start:]):
         end = start + len(segment)
         try:
-            for var in _statements(text, start, end, lookup, loc):
-                defined[var.key] = var.value
+            for key, value, raw, quote, key_start, value_start in _statements(text, start, end, lookup):
+                var = EnvVar(key=key, value=value, raw=raw, quote=quote, loc=loc(key_start),
+                             value_loc=loc(value_start))
+                defined[key] = value
                 found.append(var)
         except _Bad as bad:
             problems.append(LoadProblem(rule="AUD001", message=str(bad), loc=loc(bad.offset)))
@@ -115,16 +133,74 @@ def parse_env(text: str, path: str, *, env: Optional[Mapping[str, str]] = None,
     return EnvFile(path=path, vars=tuple(found), template=is_env_template(path)), problems
 
 
+class _Layers(Mapping[str, str]):
+    """Lookup through several mappings, the first holding a key wins (no merged copies)."""
+
+    def __init__(self, *layers: Mapping[str, str]):
+        self.layers = layers
+
+    def __getitem__(self, key: str) -> str:
+        for layer in self.layers:
+            if key in layer:
+                return layer[key]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return any(key in layer for layer in self.layers)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(k for layer in self.layers for k in layer))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def layered_values(text: str, path: str, base: Mapping[str, str], earlier: Mapping[str, str],
+                   ) -> dict[str, str]:
+    """The values an env file gives compose's interpolation when it follows `earlier` files:
+    each binding's `${VAR}` sees `base` first, then the file's own earlier bindings, then the
+    earlier files (what compose does). One pass over the file, whatever its length."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    own: dict[str, str] = {}
+    start = 0
+    for segment in binding_texts(text):
+        end = start + len(segment)
+        if segment.startswith("\ufeff"):
+            # python-dotenv drops a BOM only at the start of a text: read this binding as a
+            # text of its own, as a file starting with it would be read.
+            env_file, _ = parse_env(segment, path, env=_Layers(base, own, earlier))
+            own.update((var.key, var.value) for var in env_file.vars)
+        else:
+            defined: dict[str, str] = {}
+            lookup = _Metered(_Layers(base, own, earlier, defined), EXPANSION_BUDGET)
+            try:
+                for key, value, *_ in _statements(text, start, end, lookup, limit=end):
+                    defined[key] = value
+            except _Bad:
+                pass
+            own.update(defined)
+        start = end
+    return own
+
+
 def binding_texts(text: str) -> list[str]:
     """The file cut where python-dotenv cuts its bindings (they tile the text, in order)."""
-    pieces = [b.original.string for b in parse_stream(io.StringIO(text))]
-    if "".join(pieces) != text:  # never seen; one piece keeps the offsets right regardless
-        return [text]
+    return list(_binding_texts(text))
+
+
+@lru_cache(maxsize=64)
+def _binding_texts(text: str) -> tuple[str, ...]:
+    # Cached: compose projects sharing one env file, and the env loader, cut the same text.
+    pieces = tuple(b.original.string for b in parse_stream(io.StringIO(text)))
+    if "".join(pieces) != text:  # a BOM, which python-dotenv drops: one piece keeps the offsets right
+        return (text,)
     return pieces
 
 
-def _statements(text: str, pos: int, end: int, lookup: Mapping[str, str], loc):
-    """compose-go's statement loop over text[pos:end]: yields EnvVars, raises _Bad."""
+def _statements(text: str, pos: int, end: int, lookup: Mapping[str, str], limit: Optional[int] = None):
+    """compose-go's statement loop over text[pos:end], which ends a text of length `limit`
+    (default: `text`'s): yields (key, value, raw, quote, key offset, value offset), raises _Bad."""
+    limit = len(text) if limit is None else limit
     while True:
         while pos < end and text[pos].isspace():
             pos += 1
@@ -138,7 +214,7 @@ def _statements(text: str, pos: int, end: int, lookup: Mapping[str, str], loc):
         export = _EXPORT.match(text, pos, end)
         if export:
             pos = export.end()
-            if pos >= len(text):
+            if pos >= limit:
                 raise _Bad("line cannot be parsed as KEY=value: nothing after 'export'", statement)
         while pos < end and text[pos] in _BLANK:
             pos += 1
@@ -148,7 +224,7 @@ def _statements(text: str, pos: int, end: int, lookup: Mapping[str, str], loc):
             if ch not in _BLANK and ch not in _KEY_PUNCTUATION and not ch.isalnum():
                 raise _Bad("line cannot be parsed as KEY=value: unexpected character in the variable name", statement)
             pos += 1
-        if pos >= len(text):
+        if pos >= limit:
             return  # a bare word ending the file: compose reads no name there, and no error
         key = text[key_start:pos].rstrip()
         if " " in key:
@@ -177,8 +253,7 @@ def _statements(text: str, pos: int, end: int, lookup: Mapping[str, str], loc):
             pos = line_end
         if not key:
             raise _Bad("line cannot be parsed as KEY=value: no variable name before '='", statement)
-        yield EnvVar(key=key, value=value, raw=raw, quote=quote, loc=loc(key_start),
-                     value_loc=loc(value_start))
+        yield key, value, raw, quote, key_start, value_start
 
 
 def _unescape(match: re.Match) -> str:
