@@ -163,13 +163,37 @@ class Scrubber:
     """
 
     def __init__(self, values: Iterable[str], min_length: int = 8):
-        kept = sorted({v for v in values if len(v) >= min_length}, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, kept))) if kept else None
+        kept = sorted({v for v in values if len(v) >= max(min_length, 1)}, key=len, reverse=True)
+        # Values by their first `width` characters, longest first: at each position of a text
+        # one dict lookup finds the values that may start there (an alternation of every value
+        # would try each of them at each position: values x characters).
+        self._width = len(kept[-1]) if kept else 0
+        self._by_head: dict[str, list[str]] = {}
+        for v in kept:
+            self._by_head.setdefault(v[:self._width], []).append(v)
 
     def __call__(self, text: str) -> str:
-        if self._pattern is None or not text:
+        """`text` with each value masked: leftmost first, the longest value starting there."""
+        heads, width = self._by_head, self._width
+        if not heads or len(text) < width:
             return text
-        return self._pattern.sub(lambda m: mask(m[0]), text)
+        out: list[str] = []
+        last = i = 0
+        end = len(text) - width
+        while i <= end:
+            candidates = heads.get(text[i:i + width])
+            if candidates is not None:
+                found = next((v for v in candidates if text.startswith(v, i)), None)
+                if found is not None:
+                    out.append(text[last:i])
+                    out.append(mask(found))
+                    i = last = i + len(found)
+                    continue
+            i += 1
+        if not out:
+            return text
+        out.append(text[last:])
+        return "".join(out)
 
 
 def secret_values(pairs: Iterable[tuple[Optional[str], str]]) -> set[str]:

@@ -5,7 +5,7 @@ from typing import Iterator, Optional
 
 from auditor.graph.model import Graph
 from auditor.knowledge.secrets import secret_key
-from auditor.model import EnvVar, Problem, Related
+from auditor.model import EnvFile, EnvVar, Problem, Related
 from auditor.registry import rule
 
 
@@ -101,9 +101,10 @@ def undefined_variable(graph: Graph) -> Iterator[Problem]:
     `--env-file`), give it a default (`${API_KEY:-}` when empty is really fine), or make it
     required (`${API_KEY:?set API_KEY in .env}`) so that compose refuses to start without it.
     """
+    defined = _Definitions(graph)
     for project in graph.projects:
         for use in project.missing_vars:
-            where, why = _defined_elsewhere(graph, project, use.name)
+            where, why = defined.elsewhere(project, use.name)
             message = (f"'{use.name}' has no default and no env file that compose reads for "
                        f"interpolation sets it: compose substitutes an empty string")
             related: tuple[Related, ...] = ()
@@ -114,28 +115,37 @@ def undefined_variable(graph: Graph) -> Iterator[Problem]:
             yield Problem(message=message, loc=use.loc, related=related, key=use.name)
 
 
-def _defined_elsewhere(graph: Graph, project, name: str) -> tuple[Optional[EnvVar], str]:
-    """Where `name` is set though compose does not read it for interpolation, and why that is."""
-    by_path = {env.path: env for env in graph.env_files}
-    for service in project.services:
-        for ref in service.env_files:
-            env = by_path.get(ref.path)
-            hit = _find(env, name)
-            if hit is not None:
-                return hit, "which feeds the container, not compose interpolation"
-    for env in graph.env_files:
-        if env.path in project.env_sources:
-            continue
-        hit = _find(env, name)
-        if hit is not None:
+class _Definitions:
+    """Where each key is set, over every env file, looked up by key (built once per run)."""
+
+    def __init__(self, graph: Graph):
+        by_path = {env.path: env for env in graph.env_files}
+        # first assignment of each key, per file (the one compose would meet first)
+        self.first = {path: _first_by_key(env) for path, env in by_path.items()}
+        self.files: dict[str, list[tuple[EnvFile, EnvVar]]] = {}
+        for env in graph.env_files:
+            for key, var in (self.first[env.path] if by_path[env.path] is env else _first_by_key(env)).items():
+                self.files.setdefault(key, []).append((env, var))
+
+    def elsewhere(self, project, name: str) -> tuple[Optional[EnvVar], str]:
+        """Where `name` is set though compose does not read it for interpolation, and why that is."""
+        for service in project.services:
+            for ref in service.env_files:
+                hit = self.first.get(ref.path, {}).get(name)
+                if hit is not None:
+                    return hit, "which feeds the container, not compose interpolation"
+        for env, hit in self.files.get(name, ()):
+            if env.path in project.env_sources:
+                continue
             if env.template:
                 return hit, "a template that compose never reads"
             return hit, ("which compose does not read for interpolation "
                          "(pass it with --env-file, or list it in [compose] env_files)")
-    return None, ""
+        return None, ""
 
 
-def _find(env, name: str) -> Optional[EnvVar]:
-    if env is None:
-        return None
-    return next((v for v in env.vars if v.key == name), None)
+def _first_by_key(env: EnvFile) -> dict[str, EnvVar]:
+    first: dict[str, EnvVar] = {}
+    for v in env.vars:
+        first.setdefault(v.key, v)
+    return first

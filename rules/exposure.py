@@ -220,7 +220,7 @@ def _sensitive_behind(graph: Graph, r: SecurityGroupRule, rng: tuple[int, int]) 
 
     for p in known.sensitive_ports(rng[0], rng[1], r.protocol):
         add(p.name, p.low, p.high)
-    for l in graph.listeners:
+    for l in graph.listeners_over(rng[0], rng[1]):
         if l.kind != "compose" or l.protocol != r.protocol or addr.is_loopback(l.address):
             continue
         if l.port > rng[1] or l.port_end < rng[0]:
@@ -411,7 +411,8 @@ def _covering(graph: Graph, r: SecurityGroupRule) -> list[Listener]:
         return list(graph.listeners)
     if rng is None:
         return []
-    return [l for l in graph.listeners if l.protocol == r.protocol and l.port <= rng[1] and rng[0] <= l.port_end]
+    return [l for l in graph.listeners_over(rng[0], rng[1])
+            if l.protocol == r.protocol and l.port <= rng[1] and rng[0] <= l.port_end]
 
 
 def _reaching(graph: Graph, r: SecurityGroupRule) -> bool:

@@ -48,8 +48,13 @@ class Assignment:
         return self.loc.model_copy(update={"column": self.loc.column + self.offset + start})
 
 
-def assignments(graph: Graph) -> Iterator[Assignment]:
-    """Every keyed value of env files, compose environments and docs code blocks."""
+def assignments(graph: Graph) -> list[Assignment]:
+    """Every keyed value of env files, compose environments and docs code blocks (gathered
+    once per graph: each SEC rule reads them)."""
+    return graph.derived("secrets.assignments", lambda g: list(_assignments(g)))
+
+
+def _assignments(graph: Graph) -> Iterator[Assignment]:
     for env in graph.env_files:
         for v in env.vars:
             if v.quote == "'" or "$" not in v.raw:

@@ -7,6 +7,7 @@ from typing import Iterable, Optional
 from ..model import Inputs, Loc, NginxConfig, NginxServer, Service
 from . import addresses as addr
 from .model import Exposure, Graph, Listener, ProxyLink, UrlRef, service_key
+from .ports import PortIndex
 from .routing import ServerIndex, is_catch_all, route, tls_on
 from .urls import DEFAULT_PORTS, find_urls
 
@@ -406,18 +407,25 @@ def _target(parts, ref: dict, names, by_port, publics, proxies: set[str]) -> dic
 
 def _exposures(inputs: Inputs, listeners: list[Listener]) -> list[Exposure]:
     ingress = [r for r in inputs.sg_rules if r.direction == "ingress"]
+    index = PortIndex(ingress, _rule_span)
     out: list[Exposure] = []
     for i, l in enumerate(listeners):
         public = addr.is_public_bind(l.address)
         if not ingress:
             out.append(Exposure(listener=i, public_bind=public, firewall="unknown"))
             continue
-        opening = [r for r in ingress if _rule_opens(r, l)]
+        opening = [r for r in index.overlapping(l.port, l.port_end) if _rule_opens(r, l)]
         world = [r for r in opening if r.world]
         firewall = "open" if world else ("restricted" if opening else "closed")
         out.append(Exposure(listener=i, public_bind=public, firewall=firewall,
                             rules=tuple(r.loc for r in (world or opening))))
     return out
+
+
+def _rule_span(rule) -> Optional[tuple[int, int]]:
+    if rule.protocol == "all" or rule.from_port is None:
+        return None
+    return rule.from_port, rule.to_port if rule.to_port is not None else rule.from_port
 
 
 def _rule_opens(rule, l: Listener) -> bool:

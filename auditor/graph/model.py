@@ -4,11 +4,15 @@ Rules read these joins instead of re-deriving them, so each rule stays a few lin
 """
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Any, Callable, Literal, Optional, TypeVar
 
 from pydantic import PrivateAttr
 
 from ..model import ComposeProject, Frozen, Inputs, Loc, NginxConfig, NginxLocation, NginxServer, Service
+from .ports import PortIndex
+
+
+T = TypeVar("T")
 
 
 def service_key(service: Service) -> str:
@@ -110,6 +114,8 @@ class Graph(Inputs):
 
     _services: dict[str, Service] = PrivateAttr(default_factory=dict)
     _servers: dict[str, tuple[NginxConfig, NginxServer]] = PrivateAttr(default_factory=dict)
+    _listener_index: Optional[PortIndex[Listener]] = PrivateAttr(default=None)
+    _memo: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, _ctx: object) -> None:
         for project in self.projects:
@@ -147,6 +153,19 @@ class Graph(Inputs):
         if server is None or path is None:
             return None
         return next((l for l in server.locations if l.path == path), None)
+
+    def derived(self, name: str, compute: Callable[["Graph"], T]) -> T:
+        """A fact derived from the whole graph, computed on first use and kept: the rules and
+        reporters that need the same one (the secret values, say) share it."""
+        if name not in self._memo:
+            self._memo[name] = compute(self)
+        return self._memo[name]
+
+    def listeners_over(self, low: int, high: int) -> list[Listener]:
+        """The listeners whose port range overlaps low..high, in graph order (by index)."""
+        if self._listener_index is None:
+            self._listener_index = PortIndex(self.listeners, lambda l: (l.port, l.port_end))
+        return self._listener_index.overlapping(low, high)
 
     def service_name(self, key: Optional[str]) -> str:
         """The compose name of a service key (`project::name` -> `name`)."""

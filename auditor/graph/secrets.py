@@ -83,7 +83,7 @@ def _pairs(graph: Graph) -> Iterator[tuple[Optional[str], str]]:
 def scrubber(graph: Graph, min_length: int = 4, *, defaults: bool = True) -> Scrubber:
     """`defaults=False` leaves well-known default credentials (`postgres`, `admin123`) alone:
     they are public knowledge and, as ordinary words, would blank names out of messages."""
-    values = secret_values(_pairs(graph))
+    values = graph.derived("secret_values", lambda g: frozenset(secret_values(_pairs(g))))
     if not defaults:
         values = {v for v in values if not is_default_credential(v)}
     return Scrubber(values, min_length=min_length)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from functools import lru_cache
+from typing import Optional
 from urllib.parse import urlsplit
 
 from ..redact import redact_url_passwords
@@ -30,13 +31,22 @@ class UrlParts:
     masked: str
 
 
-def find_urls(value: str) -> Iterator[UrlParts]:
+def find_urls(value: str) -> tuple[UrlParts, ...]:
     """Every URL in `value` (several may be comma-separated); unparseable ones are skipped."""
+    if "://" not in value:
+        return ()
+    return _find_urls(value)
+
+
+@lru_cache(maxsize=16384)  # the graph and three SEC rules read the same values
+def _find_urls(value: str) -> tuple[UrlParts, ...]:
+    out = []
     for m in _URL.finditer(value):
         text = m.group(0).rstrip(".")
         parts = split_url(text, m.start())
         if parts is not None:
-            yield parts
+            out.append(parts)
+    return tuple(out)
 
 
 def split_url(text: str, start: int = 0) -> Optional[UrlParts]:

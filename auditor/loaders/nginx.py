@@ -51,6 +51,7 @@ class _Loader:
         self.problems: list[LoadProblem] = []
         self._seen: set[LoadProblem] = set()
         self.reached: set[str] = set()
+        self._bind_list: Optional[list[tuple[Service, bool, object]]] = None
 
     def problem(self, p: LoadProblem) -> None:
         if p not in self._seen:
@@ -99,29 +100,38 @@ class _Loader:
     def runner(self, entry: str) -> tuple[Optional[Service], Optional[Runner]]:
         """The compose service whose bind mount holds `entry`, and how its container sees it."""
         best: Optional[tuple[tuple, Service, str]] = None
-        for svc in self.services:
-            nginx_image = any(n in (svc.image or "").lower() for n in _NGINX_IMAGES)
-            for m in svc.volumes:
-                if m.type != "bind" or not m.inside_root or not m.target.startswith("/"):
-                    continue
-                source = posixpath.normpath(m.source).strip("/") if m.source else ""
-                source = "" if source == "." else source
-                if not (source == entry or source == "" or entry.startswith(source + "/")):
-                    continue
-                inside = entry[len(source):].lstrip("/") if source else entry
-                target = posixpath.join(m.target, inside) if inside else m.target
-                # A whole-repo mount (`.:/app`) on an app service does not make nginx run there.
-                if source == "" and not nginx_image and "nginx" not in target and "openresty" not in target:
-                    continue
-                rank = (not nginx_image, -len(source), svc.project, svc.name)
-                if best is None or rank < best[0]:
-                    best = (rank, svc, target)
+        for svc, nginx_image, m in self._binds():
+            source = posixpath.normpath(m.source).strip("/") if m.source else ""
+            source = "" if source == "." else source
+            if not (source == entry or source == "" or entry.startswith(source + "/")):
+                continue
+            inside = entry[len(source):].lstrip("/") if source else entry
+            target = posixpath.join(m.target, inside) if inside else m.target
+            # A whole-repo mount (`.:/app`) on an app service does not make nginx run there.
+            if source == "" and not nginx_image and "nginx" not in target and "openresty" not in target:
+                continue
+            rank = (not nginx_image, -len(source), svc.project, svc.name)
+            if best is None or rank < best[0]:
+                best = (rank, svc, target)
         if best is None:
             return None, None
         _, svc, target = best
         prefix = posixpath.dirname(target) if posixpath.basename(target) == "nginx.conf" else "/etc/nginx"
         binds = tuple(m for m in svc.volumes if m.type == "bind")
         return svc, Runner(mounts=binds, prefix=prefix)
+
+    def _binds(self) -> list[tuple[Service, bool, object]]:
+        """(service, runs an nginx image, mount) of every bind mount of the root into a
+        container path: the only mounts `runner` looks at, listed once."""
+        if self._bind_list is None:
+            self._bind_list = []
+            for svc in self.services:
+                mounts = [m for m in svc.volumes
+                          if m.type == "bind" and m.inside_root and m.target.startswith("/")]
+                if mounts:
+                    nginx_image = any(n in (svc.image or "").lower() for n in _NGINX_IMAGES)
+                    self._bind_list.extend((svc, nginx_image, m) for m in mounts)
+        return self._bind_list
 
     # -- one configuration -------------------------------------------------------
 
