@@ -47,23 +47,38 @@ def cli() -> None:
 @click.option("--baseline", type=click.Path(dir_okay=False),
               help="Do not report findings in this baseline (default: the configuration's `baseline`).")
 @click.option("--live", type=click.Path(exists=True, file_okay=False), help="Live-state snapshots to audit for drift.")
+@click.option("--live-now", is_flag=True,
+              help="Snapshot this host's live state into a temporary folder (like `auditor snapshot`) and "
+                   "audit it for drift.")
 @click.option("--statistics", is_flag=True, help="Print a count of findings per rule.")
 @click.option("--category", help="SARIF: the code-scanning category (automationDetails.id); "
               "default: auditor/<the scanned folder, relative to the repository>.")
 def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_file, env_files,
-          baseline, live, statistics, category) -> None:
+          baseline, live, live_now, statistics, category) -> None:
     """Check PATHS (default: the current folder)."""
+    import shutil
+    import tempfile
+
     from . import engine
     from .reporters import get_reporter
 
+    if live and live_now:
+        raise click.UsageError("--live and --live-now exclude each other")
     config = _config(paths, config_file)
+    temporary = tempfile.mkdtemp(prefix="auditor-live-") if live_now else None
     try:
+        if temporary:
+            live = str(Path(temporary) / "live")
+            _snapshot(Path(live), engine.resolve_root(list(paths) or ["."])[0], None, config)
         report = engine.check(list(paths) or ["."], config, select=_split(select), ignore=_split(ignore),
                               extend_select=_split(extend_select), env_files=list(env_files) or None,
                               baseline=Path(baseline) if baseline else None,
                               live=Path(live) if live else None)
     except engine.SelectionError as exc:
         raise click.UsageError(f"--select/--ignore/--extend-select: {exc}") from None
+    finally:
+        if temporary:
+            shutil.rmtree(temporary, ignore_errors=True)
     if fmt == "auto":
         import os
 
@@ -85,6 +100,39 @@ def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_fil
 
         click.echo(stats(report), err=fmt != "text" and output is None, nl=False)
     sys.exit(engine.exit_code(report.findings, fail_on or config.fail_on or "error"))
+
+
+@cli.command()
+@click.option("--output", "-o", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder to write the snapshots and manifest.json into (created if missing; a previous "
+                   "snapshot there is replaced; any other content is refused).")
+@click.option("--project-dir", type=click.Path(exists=True, file_okay=False), default=".", show_default=True,
+              help="The repository whose compose projects, nginx and security groups are captured.")
+@click.option("--source", "sources", multiple=True,
+              help="Only these sources: docker, nginx, sockets, aws (repeat or comma-separate; default all).")
+@click.option("--timeout", type=click.FloatRange(min=1, max=3600), default=60.0, show_default=True,
+              help="Seconds each command may take.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
+def snapshot(out_dir, project_dir, sources, timeout, config_file) -> None:
+    """Capture this host's live state (docker, nginx, sockets, aws) for `check --live DIR`."""
+    config = _config((project_dir,), config_file)
+    _snapshot(Path(out_dir), Path(project_dir), _split(sources) or None, config, timeout)
+
+
+def _snapshot(out_dir: Path, project_dir: Path, sources, config, timeout: float = 60.0) -> None:
+    from .snapshot import SOURCES, FolderError, take_snapshot
+
+    unknown = [s for s in sources or () if s not in SOURCES]
+    if unknown:
+        raise click.UsageError(f"--source {unknown[0]!r}: choose among {', '.join(SOURCES)}")
+    try:
+        manifest = take_snapshot(out_dir, project_dir, sources or SOURCES, config=config, timeout=timeout)
+    except FolderError as exc:
+        raise click.UsageError(str(exc)) from None
+    for e in manifest["sources"]:
+        where = f" -> {e['file']}" if e.get("file") else ""
+        why = f": {e['reason']}" if e.get("reason") else ""
+        click.echo(f"snapshot: {e['source']:<8} {e['status']:<12} {e['what']}{where}{why}", err=True)
 
 
 @cli.command("rules")

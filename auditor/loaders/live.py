@@ -5,7 +5,8 @@ file, recognised by content (names are free):
 - `aws ec2 describe-security-groups` / `describe-security-group-rules` JSON (secgroups_json);
 - `docker compose ps --format json` (a JSON array in older Compose, JSON Lines since 2.21),
   `docker ps --format json`, and `docker inspect` JSON (live_docker);
-- `nginx -T` output and `ss -ltnp` text (live_host).
+- `nginx -T` output and `ss -ltnp` (or `netstat -ltnp`) text (live_host);
+- `auditor snapshot` writes these, plus a `manifest.json` that is not a snapshot (skipped here).
 
 Snapshots are data, never trusted: a malformed one is an AUD001 finding like any other file, an
 unrecognised one an AUD002, and the rest still load.
@@ -25,10 +26,12 @@ from ..discovery import SKIP_DIRS
 from ..model import Inputs, LiveState, LoadProblem, Loc, SourceFile
 from ..reader import Reader
 from .live_docker import parse_containers
-from .live_host import looks_like_nginx_dump, looks_like_ss, parse_nginx_dump, parse_ss
+from .live_host import (looks_like_netstat, looks_like_nginx_dump, looks_like_ss, parse_netstat,
+                        parse_nginx_dump, parse_ss)
 from .secgroups_json import parse_json, rules_from_aws_json
 
 OUTSIDE_PREFIX = "live:"
+_MANIFEST_KEY = '"auditor_snapshot"'
 _IGNORED_SUFFIXES = (".md", ".markdown", ".rst")
 
 
@@ -116,6 +119,8 @@ def _files(top: Path) -> list[str]:
 def _load_one(path: str, text: str, reader: Reader, state: _State) -> tuple[Optional[str], list[LoadProblem]]:
     """The snapshot's format (None: not one) and its problems; what it holds goes into `state`."""
     body = text.lstrip("\ufeff \t\r\n")
+    if body.startswith("{") and _MANIFEST_KEY in body[:200]:
+        return None, []  # `auditor snapshot`'s manifest: what was captured, not a snapshot itself
     if body.startswith(("{", "[")):
         return _load_json(path, text, reader, state)
     if looks_like_nginx_dump(text):
@@ -124,6 +129,10 @@ def _load_one(path: str, text: str, reader: Reader, state: _State) -> tuple[Opti
         return "nginx-T", problems
     if looks_like_ss(text):
         listeners, problems = parse_ss(path, text)
+        state.listeners.extend(listeners)
+        return "ss", problems
+    if looks_like_netstat(text):
+        listeners, problems = parse_netstat(path, text)
         state.listeners.extend(listeners)
         return "ss", problems
     return None, [LoadProblem(
@@ -146,7 +155,10 @@ def _load_json(path: str, text: str, reader: Reader, state: _State) -> tuple[Opt
             rule="AUD002", loc=Loc(path=path),
             message="JSON not recognised as a live snapshot (no SecurityGroups, no containers); skipped")]
     fmt = "docker-inspect" if recognised == "inspect" else "docker-compose-ps"
-    state.containers.extend(containers)
+    # A container several snapshots describe (`compose ps` and `docker inspect` of the same
+    # containers, as `auditor snapshot` writes) counts once: as the first file, by name, has it.
+    known = {c.name for c in state.containers}
+    state.containers.extend(c for c in containers if c.name not in known)
     return fmt, problems
 
 

@@ -7,7 +7,8 @@ servers are http servers, as for the repo's files; an `include` inside a server 
 block is replaced by the dumped files it names.
 
 `ss -ltnp` (or `-ltunp`, with or without the header) prints one socket per line:
-`[Netid] State Recv-Q Send-Q Local:Port Peer:Port [Process]`.
+`[Netid] State Recv-Q Send-Q Local:Port Peer:Port [Process]`. `netstat -ltnp` (net-tools and
+busybox, where ss is missing) prints `Proto Recv-Q Send-Q Local Foreign [State] PID/Program`.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ _SECTION = re.compile(r"^# configuration file (?P<file>.+?):[ \t]*$", re.M)
 _SS_LINE = re.compile(r"^\s*(?:(?:tcp|udp|sctp|raw|u_\w+)\s+)?(?:LISTEN|UNCONN)\s+\d+\s+\d+\s+\S+\s+\S+")
 _SS_HEADER = re.compile(r"Local\s+Address:Port", re.I)
 _PROCESS = re.compile(r'users:\(\("(?P<name>[^"]{1,64})"')
+_NETSTAT_HEADER = re.compile(r"^Proto\s+Recv-Q\s+Send-Q\s+Local\s+Address", re.M)
+_NETSTAT_LINE = re.compile(r"^(?:tcp|udp)6?\s+\d+\s+\d+\s+\S+\s+\S+", re.M)
 _MAX_INCLUDE_DEPTH = 8
 
 
@@ -144,3 +147,40 @@ def _split_address(local: str) -> tuple[str, Optional[int]]:
 
 def _ss_problem(path: str, line: int, message: str) -> LoadProblem:
     return LoadProblem(rule="AUD001", message=f"ss: {message}", loc=Loc(path=path, line=line))
+
+
+# ---------------------------------------------------------------- netstat -ltnp
+
+
+def looks_like_netstat(text: str) -> bool:
+    head = text[:4096]
+    return bool(_NETSTAT_HEADER.search(head)) or bool(_NETSTAT_LINE.search(head))
+
+
+def parse_netstat(path: str, text: str) -> tuple[list[LiveListener], list[LoadProblem]]:
+    listeners: list[LiveListener] = []
+    problems: list[LoadProblem] = []
+    for n, line in enumerate(text.split("\n"), 1):
+        tokens = line.split()
+        if not tokens or tokens[0] not in ("tcp", "tcp6", "udp", "udp6"):
+            continue  # titles, headers, unix sockets
+        protocol = tokens[0].rstrip("6")
+        if len(tokens) < 5 or not all(t.isascii() and t.isdigit() for t in tokens[1:3]):
+            problems.append(LoadProblem(rule="AUD001", message="netstat: line not understood",
+                                        loc=Loc(path=path, line=n)))
+            continue
+        rest = tokens[5:]
+        if protocol == "tcp":
+            if not rest or rest[0] != "LISTEN":
+                continue  # established connections: not listeners
+            rest = rest[1:]
+        local = tokens[3]
+        address, port = _split_address(local)
+        if port is None:
+            continue
+        process = ""
+        if rest and "/" in rest[0]:
+            process = rest[0].split("/", 1)[1].rstrip(":")[:64]
+        listeners.append(LiveListener(address=address, port=port, protocol=protocol, process=process,
+                                      loc=Loc(path=path, line=n, column=line.index(local) + 1)))
+    return listeners, problems
