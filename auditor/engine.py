@@ -123,11 +123,16 @@ def run_rules(graph: Graph, rules: Iterable[Rule], config: Config) -> list[Findi
 
 def stamp(r: Rule, severity: str, problems: Iterable[Problem]) -> list[Finding]:
     return [
-        Finding(rule=r.id, name=r.name, severity=severity, message=p.message, path=p.loc.path,
-                line=p.loc.line, column=p.loc.column, related=p.related,
+        Finding(rule=r.id, name=r.name, severity=_capped(severity, p.severity), message=p.message,
+                path=p.loc.path, line=p.loc.line, column=p.loc.column, related=p.related,
                 fingerprint=_fingerprint(r.id, p), secret=p.secret, impact=p.impact)
         for p in problems
     ]
+
+
+def _capped(severity: str, cap: Optional[str]) -> str:
+    """The configured severity, lowered to the problem's own cap when it has one."""
+    return cap if cap is not None and SEVERITY_RANK[cap] < SEVERITY_RANK[severity] else severity
 
 
 def scrub_messages(findings: list[Finding], graph: Graph) -> list[Finding]:

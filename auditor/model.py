@@ -498,6 +498,9 @@ class Problem(Frozen):
     # How bad this occurrence is, when it differs from what the rule usually finds (a world-open
     # datastore among world-open ports): SARIF's security-severity is graded by it.
     impact: Optional[Impact] = None
+    # At most this severity, whatever the rule's: a finding in a plainly example file, or about
+    # a fact the graph is not sure of, is a note even when the rule usually reports errors.
+    severity: Optional[Literal["error", "warning", "note"]] = None
 
 
 class Suppression(Frozen):

@@ -13,6 +13,7 @@ from typing import Iterator, Literal, Optional
 from auditor.graph.model import Graph
 from auditor.graph.urls import UrlParts, find_urls
 from auditor.knowledge import secrets as k
+from auditor.knowledge.examples import example_kind
 from auditor.model import Loc, Problem
 from auditor.redact import mask
 from auditor.registry import rule
@@ -28,7 +29,7 @@ class Assignment:
     key: Optional[str]
     value: str  # the value as the reader sees it; as written where interpolation applies
     loc: Loc  # where the value starts
-    service: Optional[str] = None  # compose service name
+    service: Optional[str] = None  # compose service name ("'a' and 'b'" for a shared entry)
     project: Optional[str] = None  # ComposeProject.id of a compose value
     template: bool = False  # an env template (.env.example ...): examples, not config
     copied: bool = False  # the value came from interpolation: its env file line is reported
@@ -38,8 +39,14 @@ class Assignment:
     @property
     def subject(self) -> str:
         if self.source == "compose" and self.service:
-            return f"{self.key} of service '{self.service}'"
+            plural = "s" if "' and '" in self.service else ""
+            return f"{self.key} of service{plural} '{self.service}'"
         return self.key or "URL"
+
+    @property
+    def example(self) -> Optional[str]:
+        """"documentation" or "an example file" when the value sits in one."""
+        return example_kind(self.loc.path)
 
     def at(self, start: int) -> Loc:
         """The location of `value[start:]` (single-line values)."""
@@ -69,12 +76,15 @@ def _assignments(graph: Graph) -> Iterator[Assignment]:
     by_file = _secret_values_by_file(graph)
     for project in graph.projects:
         feeding = _interpolation_values(by_file, project.env_sources)
+        # One entry shared by several services (a YAML anchor, `extends`) is one value.
+        shared: dict[tuple, list[str]] = {}
         for s in project.services:
             for e in s.environment:
-                if e.value is None:
-                    continue
-                yield Assignment("compose", e.key, e.value, e.loc, service=s.name,
-                                 project=project.id, copied=e.value in feeding)
+                if e.value is not None:
+                    shared.setdefault((e.loc, e.key, e.value), []).append(s.name)
+        for (loc, key, value), names in shared.items():
+            yield Assignment("compose", key, value, loc, service="' and '".join(names),
+                             project=project.id, copied=value in feeding)
     for doc in graph.docs:
         for m in doc.mentions:
             if m.key and "=" in m.text:
@@ -119,8 +129,9 @@ def _holds_url_password(value: str) -> bool:
     return any(u.password for u in find_urls(value))
 
 
-def plaintext_kind(a: Assignment) -> Optional[str]:
-    """What secret `a` holds in clear ("a GitHub token", "a password"), or None."""
+def plaintext_kind(a: Assignment) -> Optional[tuple[str, str]]:
+    """What secret `a` holds in clear ("a GitHub token", "a password") and why it looks like
+    one ("its format", "the key name says 'password'"), or None."""
     v = a.value.strip()
     if a.template or a.copied or not v or k.is_public(v):
         return None
@@ -130,19 +141,38 @@ def plaintext_kind(a: Assignment) -> Optional[str]:
     if fmt == "a JSON Web Token" and a.key and k.public_key(a.key):
         fmt = None  # anon/public JWTs (Supabase) are shipped to browsers by design
     if fmt:
-        return None if k.is_placeholder(v) else fmt
+        if k.is_placeholder(v):
+            return None
+        if fmt == "an AWS secret access key":
+            return fmt, "40 base64 characters under an AWS secret key name"
+        return fmt, "recognised by its format"
     if a.refs:
         return None  # `Bearer ${TOKEN}`: the secret is wherever TOKEN is set
     kind = k.key_kind(a.key or "")
     if kind is None or k.is_placeholder(v) or k.is_default_credential(v):
         return None
-    if "://" in v:
-        return None  # an endpoint, not a credential
+    if "://" in v or k.setting_shape(v):
+        return None  # an endpoint, a hash scheme, an LDAP filter: settings, not credentials
     if k.is_setting(v) and not (kind == "password" and v.isdigit()):
         return None
-    if kind == "weak" and not k.looks_like_credential(v):
-        return None
-    return "a password" if kind == "password" else "a secret"
+    if kind == "weak":
+        if not k.looks_like_credential(v):
+            return None
+        return "a secret", (f"a *_{k.key_words(a.key or '')[-1].upper()} name with a random-looking "
+                            f"value ({k.entropy(v):.1f} bits per character)")
+    word = k.secret_word(a.key or "")
+    return ("a password" if kind == "password" else "a secret"), f"the key name says {word}"
+
+
+def _grade(a: Assignment, by_format: bool = False) -> tuple[Optional[str], str]:
+    """(severity cap, message tail) for a value in an example or docs file.
+
+    A token in a recognised format keeps its severity even there: such tokens are live far
+    more often than not, and scanners harvest them from docs as eagerly as from config."""
+    where = a.example
+    if where is None or by_format:
+        return None, ""
+    return "note", f"; in {where}"
 
 
 @rule("SEC001", "plaintext-secret", "error",
@@ -165,9 +195,25 @@ def plaintext_secret(graph: Graph) -> Iterator[Problem]:
     (`pk_live_...`), and every value of an env template (`.env.example`, `.env.sample`, ...).
     A compose value that comes from `${VAR}` is reported once, at the env file line.
 
-    A well-known default credential (`admin123`) is reported by SEC003 instead, and a URL with
-    a password by SEC002. A git-ignored file (a developer's local `.env`) is not reported.
-    The message names the key and the kind of secret, never the value (at most a masked form).
+    Also not secrets: values whose shape makes them settings (a hash scheme's name such as
+    `BLF-CRYPT`, an LDAP filter `(&(objectClass=x)(uid=%n))`, an attribute map
+    `uid=user,userPassword=password`), values that call themselves examples
+    (`example_postgres_password`, `invalid`), and access key ids (`AWS_ACCESS_KEY_ID`,
+    `MINIO_ACCESS_KEY`, an `AKIA...` id alone): they name an account, the secret access key is
+    the secret. Language-tagged code blocks of docs (`python`, `js`, ...) are code, not config.
+
+    A well-known default credential (`admin123`), a change-me marker (`changeme!`,
+    `changePassword`) or a value that only names the secret (`postgres_password`) is reported by
+    SEC003 instead, and a URL with a password by SEC002. A git-ignored file (a developer's local
+    `.env`) is not reported. The message names the key, the kind of secret and why the value
+    looks like one (the key name, a token format, a random-looking value under a `*_KEY`
+    name), never the value (at most a masked form).
+
+    Severity where the value sits: in a file that is plainly an example (a folder or file name
+    with `example`, `sample` or `demo`) or documentation (markdown, `docs/`), the finding is a
+    `note`: such values illustrate a setting. A value in a known token format (`ghp_...`,
+    `sk_live_...`, a private key) keeps the rule's severity even there: real tokens land in docs
+    more often than example ones. Env templates (`.env.example`) are not reported at all.
 
     ## Why is this bad?
     Anything committed is readable by everyone with access to the repository, its forks, its
@@ -186,11 +232,14 @@ def plaintext_secret(graph: Graph) -> Iterator[Problem]:
     placeholders, compose `secrets:` read from files, or a secret manager.
     """
     for a in assignments(graph):
-        kind = plaintext_kind(a)
-        if kind is None:
+        found = plaintext_kind(a)
+        if found is None:
             continue
-        yield Problem(message=f"{a.subject} holds {kind} in plain text ({mask(a.value.strip())})",
-                      loc=a.loc, key=f"{a.subject}\x1f{kind}", secret=True)
+        kind, why = found
+        cap, where = _grade(a, by_format=kind not in ("a password", "a secret"))
+        yield Problem(message=f"{a.subject} holds {kind} in plain text ({mask(a.value.strip())}): "
+                              f"{why}{where}",
+                      loc=a.loc, key=f"{a.subject}\x1f{kind}", secret=True, severity=cap)
 
 
 # ---------------------------------------------------------------- SEC002 / SEC003 on URLs
@@ -271,7 +320,7 @@ def credentials_in_url(graph: Graph) -> Iterator[Problem]:
     (`.env.example`, ...), a compose value interpolated from an env file (reported at the env
     file line), git-ignored files, and a well-known default password, which SEC003 reports
     (except in docs, where it is an example). The message shows the URL with the password
-    masked.
+    masked. In example files and documentation (see SEC001) the finding is a `note`.
 
     ## Why is this bad?
     The URL carries the credential wherever it goes: into the repository and its history, into
@@ -293,9 +342,11 @@ def credentials_in_url(graph: Graph) -> Iterator[Problem]:
         if k.is_default_credential(hit.url.password or ""):
             continue  # SEC003's; in docs, an example (`postgres:postgres@localhost`)
         subject = hit.where.subject
+        cap, where = _grade(hit.where)
         message = (f"{subject} embeds a password in its URL ({hit.url.masked})" if hit.where.key
                    else f"URL embeds a password ({hit.url.masked})")
-        yield Problem(message=message, loc=hit.loc, key=f"{subject}\x1f{hit.url.masked}", secret=True)
+        yield Problem(message=message + where, loc=hit.loc, key=f"{subject}\x1f{hit.url.masked}",
+                      secret=True, severity=cap)
 
 
 # ---------------------------------------------------------------- SEC003
@@ -316,10 +367,16 @@ def default_credential(graph: Graph) -> Iterator[Problem]:
     `prom-operator`, and the head of the leaked-password lists) lives in
     `auditor/knowledge/secrets.py`.
 
+    Guessable values count too: a change-me marker left in place (`changeme!`,
+    `changePassword`, `change-this-insecure-key`) and a value that only names the secret
+    (`postgres_password`, `django_secret_key`). The message says which of these the value is.
+
     Env templates (`.env.example`, ...) and docs are not checked: a default there is an
-    example. An upper-case marker such as `PASSWORD` is a placeholder, not a credential. The
-    message shows the value masked. Like SEC001, a git-ignored file (a developer's local `.env`)
-    is not reported: it feeds the graph but is not part of what the repository ships.
+    example; in other example files (see SEC001) the finding is a `note`. An upper-case marker
+    such as `PASSWORD`, and values that call themselves examples (`example_password`), are
+    placeholders, not credentials. The message shows the value masked. Like SEC001, a
+    git-ignored file (a developer's local `.env`) is not reported: it feeds the graph but is
+    not part of what the repository ships.
 
     ## Why is this bad?
     Default credentials are the first thing scanners and attackers try: an admin UI or a
@@ -340,13 +397,18 @@ def default_credential(graph: Graph) -> Iterator[Problem]:
         if a.source == "docs" or a.template or a.copied or a.refs or k.key_kind(a.key or "") is None:
             continue
         v = a.value.strip()
-        if k.is_placeholder(v) or not k.is_default_credential(v):
+        why = None if k.is_placeholder(v) else k.weak_credential_reason(v)
+        if why is None:
             continue
-        yield Problem(message=f"{a.subject} is a well-known default credential ({mask(v)})",
-                      loc=a.loc, key=f"{a.subject}\x1fvalue", secret=True)
+        cap, where = _grade(a)
+        yield Problem(message=f"{a.subject} is a well-known default credential ({mask(v)}): {why}{where}",
+                      loc=a.loc, key=f"{a.subject}\x1fvalue", secret=True, severity=cap)
     for hit in url_passwords(graph):
-        if hit.where.source == "docs" or not k.is_default_credential(hit.url.password or ""):
+        why = k.weak_credential_reason(hit.url.password or "")
+        if hit.where.source == "docs" or why is None:
             continue
         subject = hit.where.subject
-        yield Problem(message=f"{subject} uses a well-known default password in its URL ({hit.url.masked})",
-                      loc=hit.loc, key=f"{subject}\x1f{hit.url.masked}", secret=True)
+        cap, where = _grade(hit.where)
+        yield Problem(message=f"{subject} uses a well-known default password in its URL "
+                              f"({hit.url.masked}): {why}{where}",
+                      loc=hit.loc, key=f"{subject}\x1f{hit.url.masked}", secret=True, severity=cap)

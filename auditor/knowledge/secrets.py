@@ -23,6 +23,17 @@ Decisions, so that reviewers can argue with them in one place:
   `/run/secrets/...`, any path). Lower-case `password`, `changeme`, `admin123` are NOT
   placeholders: in a real env file they are the credential in use (a default one).
 - DSNs (`SENTRY_DSN`) are not secret names: a DSN's password, when any, is a URL password.
+- An access key id (`AWS_ACCESS_KEY_ID`, `MINIO_ACCESS_KEY`, an `AKIA...` value alone) names an
+  account, like a user name: the secret is the secret access key next to it.
+- Some values under secret names are settings by their shape: a hash scheme's name
+  (`BLF-CRYPT`, `SHA512-CRYPT`, `argon2id`), an LDAP filter (`(&(objectClass=x)(uid=%n))`) or
+  attribute map (`uid=user,userPassword=password`). Words such as `SCHEME`, `ATTRS`, `FILTER`
+  after the secret word say so from the name.
+- A value that only names a secret (`postgres_password`, `django_secret_key`,
+  `taiga-secret-key`) or asks to be changed (`changeme!`, `changePassword`,
+  `change-this-insecure-key`) is not a secret anybody chose: in a config that runs, it is a
+  credential everyone can guess (SEC003), not a leaked one (SEC001). `example_*`, `invalid`
+  and the like are placeholders.
 """
 from __future__ import annotations
 
@@ -38,7 +49,7 @@ from typing import Optional
 PASSWORD_WORDS = ("password", "passwd", "passphrase", "pass", "pwd", "pw", "pword")
 SECRET_WORDS = (
     "secret", "secrets", "token", "tokens", "credential", "credentials", "creds", "apikey",
-    "apikeys", "privatekey", "secretkey", "accesskey", "signingkey", "masterkey",
+    "apikeys", "privatekey", "secretkey", "signingkey", "masterkey",
     "encryptionkey", "authtoken", "authorization", "salt", "pepper", "passcode",
 )
 # Glued endings that are secret words only as a suffix (`DBPASS`, `ROOTPWD`), never alone
@@ -46,11 +57,11 @@ SECRET_WORDS = (
 _GLUED_PASSWORD = re.compile(r"^(?:db|root|admin|user|my|app|master|smtp|mail|redis|ftp|ldap|bind|sa)"
                              r"(?:pass|pwd|pw)$")
 _GLUED_STRONG = re.compile(r"(?:password|passwd|passphrase|secret|token|apikey|privatekey|"
-                           r"secretkey|accesskey|credentials?)$")
+                           r"secretkey|credentials?)$")
 
 # `KEY` as the last word: strong after one of these, weak otherwise.
 KEY_QUALIFIERS = frozenset({
-    "api", "access", "secret", "private", "priv", "signing", "sign", "encryption", "encrypt",
+    "api", "secret", "private", "priv", "signing", "sign", "encryption", "encrypt",
     "crypt", "crypto", "cipher", "master", "app", "application", "consumer", "client", "account",
     "service", "auth", "webhook", "session", "jwt", "hmac", "deploy", "admin", "shared", "root",
     "license", "licence", "subscription", "integration", "server", "storage", "write", "sas",
@@ -86,7 +97,8 @@ META_WORDS = frozenset({
     "description", "desc", "help", "message", "msg", "title", "placeholder", "validation",
     "validator", "check", "list", "style", "class", "color", "colour", "icon", "reset",
     "rotate", "generator", "chars", "lowercase", "uppercase", "digits", "symbols", "special",
-    "history", "lockout",
+    "history", "lockout", "scheme", "schemes", "attrs", "attr", "attribute", "attributes",
+    "filter", "filters", "query", "mapping", "dn",
 })
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -119,6 +131,12 @@ def _word_kind(words: list[str], i: int) -> Optional[str]:
     return None
 
 
+def _access_key_id(words: list[str]) -> bool:
+    """`ACCESS_KEY`, `accessKey`, `MINIO_ACCESS_KEY`: the account's id; `SECRET_ACCESS_KEY` is not."""
+    tail = words[-2:] == ["access", "key"] or words[-1:] == ["accesskey"]
+    return tail and "secret" not in words and not any(w.endswith("secretaccesskey") for w in words)
+
+
 @lru_cache(maxsize=8192)  # key names repeat across files and services
 def key_kind(name: str) -> Optional[str]:
     """How `name` names a secret: "password", "secret", "weak" (`*_KEY`, `*_AUTH`), or None.
@@ -127,7 +145,7 @@ def key_kind(name: str) -> Optional[str]:
     starts over (`PASSWORD_RESET_TOKEN` is the reset token, a secret).
     """
     words = key_words(name)
-    if not words or PUBLIC_WORDS & set(words):
+    if not words or PUBLIC_WORDS & set(words) or _access_key_id(words):
         return None
     kind = None
     for i in range(len(words)):
@@ -138,6 +156,27 @@ def key_kind(name: str) -> Optional[str]:
             continue
         kind = found if kind is None or found != "weak" else kind
     return kind
+
+
+def secret_word(name: str) -> str:
+    """The words of `name` that make it a secret name, upper-case: `DB_PASSWORD` -> PASSWORD,
+    `OPENAI_API_KEY` -> API_KEY, `clientSecret` -> SECRET ("" when it names none)."""
+    words = key_words(name)
+    found = ""
+    for i in range(len(words)):
+        kind = _word_kind(words, i)
+        if kind is None:
+            if found and words[i] in META_WORDS:
+                found = ""
+            continue
+        if kind != "weak" or not found:
+            j = i
+            if words[i] == "key":  # the qualifiers that made it strong: SECRET_ACCESS_KEY
+                while j > 0 and i - j < 2 and words[j - 1] in KEY_QUALIFIERS | {"access"}:
+                    j -= 1
+                j = j if j < i else max(i - 1, 0)
+            found = "_".join(words[j:i + 1])
+    return found.upper()
 
 
 @lru_cache(maxsize=8192)
@@ -220,12 +259,17 @@ IDENTIFIER_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
 AWS_SECRET_KEY = re.compile(r"^[A-Za-z0-9/+]{40}$")
 
 
+# Token formats that identify an account rather than grant access: masked in outputs like the
+# others, but not a secret alone (the AWS secret access key is; its key id is not).
+IDENTIFIER_TOKENS = frozenset({"an AWS access key id"})
+
+
 def token_format(value: str) -> Optional[str]:
-    """The kind of the first known token found in `value` ("a GitHub token"), or None."""
+    """The kind of the first known secret token found in `value` ("a GitHub token"), or None."""
     if not value or len(value) < 16:
         return None
     for label, pattern in TOKEN_FORMATS:
-        if pattern.search(value):
+        if label not in IDENTIFIER_TOKENS and pattern.search(value):
             return label
     return None
 
@@ -276,8 +320,11 @@ PLACEHOLDER_WORDS = frozenset({
     "example", "examplepassword", "exampletoken", "examplesecret", "sample", "dummy", "redacted",
     "hidden", "removed", "omitted", "notset", "unset", "none", "null", "nil", "undefined", "na",
     "empty", "blank", "generated", "generateme", "fillme", "fillmein", "setme", "tochange",
-    "override", "overrideme", "secretvalue", "yourvaluehere", "value",
+    "override", "overrideme", "secretvalue", "yourvaluehere", "value", "invalid", "notused",
+    "unused", "nopassword", "nosecret", "notsecret", "disabled",
 })
+# `example_postgres_password`, `sample-token`, `my_example_key`: an example by its own words.
+_EXAMPLE_WORD = re.compile(r"(?:^|[-_. ])(?:example|sample|dummy|placeholder)(?:$|[-_. ])", re.I)
 # Credentials printed in vendors' documentation as examples (AWS's own example key pair).
 DOCUMENTED_EXAMPLES = frozenset({
     "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -338,6 +385,8 @@ def is_placeholder(value: str) -> bool:
         return True
     if _PLACEHOLDER_PHRASE.match(v) and not any(c.isdigit() for c in v) and len(v) <= 48:
         return True
+    if _EXAMPLE_WORD.search(v) and len(v) <= 48 and " " not in v:
+        return True
     if _UPPER_NAME.match(v) and (
         key_kind(v) is not None or v.startswith(("YOUR", "MY_", "THE_", "SOME_"))
         or squashed in ("user", "username", "pass", "pw", "pwd", "host", "key")
@@ -352,31 +401,101 @@ def is_placeholder(value: str) -> bool:
 # MinIO minioadmin, Nexus admin123, Elastic changeme, Java keystores changeit, Oracle
 # scott/tiger, Tomcat manager, the Grafana Helm chart prom-operator, Docker Hub image READMEs
 # such as `mysecretpassword` for postgres) and the head of every leaked-password top list.
-DEFAULT_CREDENTIALS = frozenset({
-    # vendor and image defaults
+VENDOR_DEFAULTS = frozenset({
     "admin", "admin123", "admin1234", "admin12345", "administrator", "adminadmin", "changeme",
     "change_me", "change-me", "changeit", "changethis", "changemenow", "root", "toor",
     "rootpassword", "secret", "supersecret", "mysecret", "mysecretpassword", "postgres",
     "postgrespassword", "mysql", "mariadb", "redis", "mongo", "mongodb", "minioadmin",
     "minio123", "rabbitmq", "guest", "elastic", "kibana", "grafana", "prom-operator", "keycloak",
     "airflow", "odoo", "wordpress", "nextcloud", "gitlab", "jenkins", "sonar", "nexus",
-    "oracle", "tiger", "manager", "tomcat", "default", "user", "demo", "pass", "passw0rd",
-    "p@ssw0rd", "p@ssword", "pa55word", "password", "password1", "password12", "password123",
-    "password1234", "password!", "mypassword", "s3cr3t", "s3cret", "secret123", "test",
-    "test123", "test1234", "testing", "testpassword", "letmein", "welcome", "welcome1",
-    "welcome123",
-    # common weak passwords
+    "oracle", "tiger", "manager", "tomcat", "default", "user", "demo",
+})
+COMMON_PASSWORDS = frozenset({
+    "pass", "passw0rd", "p@ssw0rd", "p@ssword", "pa55word", "password", "password1",
+    "password12", "password123", "password1234", "password!", "mypassword", "s3cr3t", "s3cret",
+    "secret123", "test", "test123", "test1234", "testing", "testpassword", "letmein", "welcome",
+    "welcome1", "welcome123",
     "123456", "1234567", "12345678", "123456789", "1234567890", "1234", "12345", "123", "111111",
     "000000", "654321", "123123", "qwerty", "qwerty123", "qwertyuiop", "azerty", "abc123",
     "iloveyou", "dragon", "monkey", "master", "superuser", "letmein123", "trustno1", "sunshine",
     "football", "baseball",
 })
+DEFAULT_CREDENTIALS = VENDOR_DEFAULTS | COMMON_PASSWORDS
+
+# `changeme!`, `changePassword`, `change-this-insecure-key`, `CHANGE_ME_PLEASE`,
+# `please-change`, `changeRunnerAuthToken`: a value that asks to be replaced.
+_CHANGE_ME = re.compile(
+    r"^(?:please|must|to)?change(?:"
+    r"(?:me|it|this|that|your|the|to|in|now|please)[a-z]*"
+    r"|[a-z]*(?:password|passwd|pass|pwd|secret|token|key|phrase)"
+    r")?$")
+# Words a value made only of names may end with: `postgres_password`, `django_secret_key`.
+_SECRET_ENDINGS = frozenset({"password", "passwd", "pass", "pwd", "pw", "secret", "token", "key",
+                             "apikey", "passphrase", "credential", "credentials"})
+_WORDS = re.compile(r"[A-Za-z]+")
+
+
+def names_a_secret(value: str) -> bool:
+    """`postgres_password`, `django_secret_key`, `taiga-secret-key`: the value only names what
+    should stand there (two or more words in one case, letters only, the last a secret word)."""
+    v = _unquote(value)
+    if not v or len(v) > 64 or not re.fullmatch(r"[A-Za-z]+(?:[-_.][A-Za-z]+)+", v):
+        return False
+    if not (v.islower() or v.isupper()):
+        return False  # names are written in one case; `FaKe-client-secret` was typed as a value
+    words = key_words(v)
+    return len(words) >= 2 and words[-1] in _SECRET_ENDINGS
+
+
+def weak_credential_reason(value: str) -> Optional[str]:
+    """Why `value` is a credential anyone can guess, or None.
+
+    "a vendor or image default", "one of the most common passwords", "a change-me marker left
+    in place", or "a value that only names the secret".
+    """
+    v = _unquote(value)
+    if not v:
+        return None
+    lower = v.lower()
+    if lower in VENDOR_DEFAULTS:
+        return "a vendor or image default"
+    if lower in COMMON_PASSWORDS:
+        return "one of the most common passwords"
+    squashed = re.sub(r"[^a-z]", "", lower)
+    if squashed and len(squashed) <= 40 and _CHANGE_ME.match(squashed) and not any(
+            c.isdigit() for c in v):
+        return "a change-me marker left in place"
+    if names_a_secret(v):
+        return "a value that only names the secret"
+    return None
 
 
 def is_default_credential(value: str) -> bool:
-    """A well-known default or weak credential (`admin123`, `changeme`, `postgres`, `123456`)."""
+    """A credential anyone can guess: a well-known default or weak value (`admin123`,
+    `changeme!`, `postgres`, `123456`) or a marker left in place (`postgres_password`)."""
+    return weak_credential_reason(value) is not None
+
+
+# ---------------------------------------------------------------- values that are settings
+
+# Shapes that are settings even under a secret-looking name, with what they are.
+NOT_SECRET_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a password hash scheme", re.compile(
+        r"^\{?(?:BLF|BCRYPT|SHA(?:1|256|512)?|SSHA(?:256|512)?|SMD5|MD5|DES|ARGON2(?:I|D|ID)?|"
+        r"PBKDF2|SCRYPT|PLAIN|CLEAR|CLEARTEXT|CRAM|DIGEST|CRYPT)(?:[-_](?:CRYPT|MD5|SHA\d*|\d+|"
+        r"B64|HEX|SHA256|SHA512))*\}?$", re.I)),
+    ("an LDAP filter", re.compile(r"^\(.*=.*\)$", re.S)),
+    ("an attribute map", re.compile(r"^[\w<>\-]+=[\w<>%\-]+(?:,[\w<>\-]+=[\w<>%\-]+)+$")),
+)
+
+
+def setting_shape(value: str) -> Optional[str]:
+    """What setting `value` is by its shape ("an LDAP filter"), or None."""
     v = _unquote(value)
-    return bool(v) and v.lower() in DEFAULT_CREDENTIALS
+    for label, pattern in NOT_SECRET_SHAPES:
+        if pattern.match(v):
+            return label
+    return None
 
 
 # ---------------------------------------------------------------- plain settings and entropy

@@ -20,6 +20,15 @@ from ..model import DocFile, DocList, DocListItem, DocRow, DocTable, LoadProblem
 from ..reader import Reader
 
 _FENCE = re.compile(r"\s*(`{3,}|~{3,})(.*)$")
+# Code blocks tagged with a programming language hold code, not config: `key="Author"` in a
+# python block is an argument, not an assignment a stack reads.
+PROGRAM_LANGUAGES = frozenset({
+    "python", "py", "python3", "pycon", "js", "javascript", "jsx", "mjs", "ts", "typescript",
+    "tsx", "php", "go", "golang", "java", "kotlin", "kt", "ruby", "rb", "rust", "rs", "c", "h",
+    "cpp", "c++", "cs", "csharp", "swift", "scala", "perl", "pl", "lua", "r", "elixir", "ex",
+    "exs", "erlang", "clojure", "haskell", "hs", "dart", "groovy", "sql", "html", "xml", "css",
+    "scss", "vue", "svelte", "objc", "objective-c", "julia", "ocaml", "fsharp", "vb", "matlab",
+})
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
 _RULE = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
@@ -75,7 +84,7 @@ class _Blocks:
         self.headings: list[tuple[int, str]] = []
         self.tables: list[DocTable] = []
         self.lists: list[DocList] = []
-        self.code_lines: list[int] = []  # 0-based indexes of lines inside fenced code
+        self.code_lines: list[int] = []  # 0-based indexes of lines inside fenced config code
         self.open_lists: list[_OpenList] = []
         self.table: Optional[dict] = None
         # What the previous line was, for the two constructs that depend on it:
@@ -106,7 +115,7 @@ class _Blocks:
         fence = _FENCE.match(line)
         if fence and not (fence[1][0] == "`" and "`" in fence[2]):
             self.close_table()
-            return self.skip_code(i, fence[1])
+            return self.skip_code(i, fence[1], fence[2])
         heading = _ATX.match(line)
         if heading:
             self.add_heading(len(heading[1]), heading[2] or "")
@@ -134,11 +143,14 @@ class _Blocks:
 
     # -- code ------------------------------------------------------------
 
-    def skip_code(self, i: int, opener: str) -> int:
+    def skip_code(self, i: int, opener: str, info: str = "") -> int:
         closing = re.compile(r"\s*" + re.escape(opener[0]) + "{" + str(len(opener)) + r",}\s*$")
+        words = info.strip().strip("{}.").lower().split()
+        program = bool(words) and words[0] in PROGRAM_LANGUAGES
         j = i + 1
         while j < len(self.lines) and not closing.match(self.lines[j]):
-            self.code_lines.append(j)
+            if not program:
+                self.code_lines.append(j)
             j += 1
         return j + 1
 
@@ -349,9 +361,13 @@ def _mentions(path: str, lines: list[str], code_lines: list[int]) -> list[TextMe
 
 
 def _assignment_text(text: str) -> str:
-    value = text.split("=", 1)[1]
-    if not value.lstrip().startswith(("'", '"')):
-        text = text.split(" #", 1)[0]
+    key, value = text.split("=", 1)
+    stripped = value.lstrip()
+    if not stripped.startswith(("'", '"')):
+        return text.split(" #", 1)[0].rstrip()
+    end = stripped.find(stripped[0], 1)
+    if end > 0:  # `KEY="value"  # comment`: the value ends at its closing quote
+        return f"{key}={value[:len(value) - len(stripped)]}{stripped[:end + 1]}"
     return text.rstrip()
 
 

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import assume, given, strategies as st
 
 from auditor.knowledge.secrets import (
-    DEFAULT_CREDENTIALS, is_default_credential, is_placeholder, is_public, is_reference,
-    is_setting, key_kind, key_words, looks_like_credential, public_key, secret_key, token_format,
-    token_format_in_context,
+    DEFAULT_CREDENTIALS, find_tokens, is_default_credential, is_placeholder, is_public,
+    is_reference, is_setting, key_kind, key_words, looks_like_credential, names_a_secret,
+    public_key, secret_key, secret_word, setting_shape, token_format, token_format_in_context,
+    weak_credential_reason,
 )
 from auditor.redact import mask, redact_line, redact_tokens, redact_url_passwords
 
@@ -67,8 +68,6 @@ def test_public_key_names():
 
 
 @pytest.mark.parametrize("value, kind", [
-    ("AKIAFAKEFAKEFAKE0000", "an AWS access key id"),
-    ("ASIAFAKEFAKEFAKE0000", "an AWS access key id"),
     ("ghp_" + "F" * 36, "a GitHub token"),
     ("gho_" + "F" * 36, "a GitHub token"),
     ("ghs_" + "F" * 36, "a GitHub token"),
@@ -236,3 +235,74 @@ def test_scrubber_masks_known_secret_values_anywhere():
     assert scrub("| GRAFANA_ADMIN_PASSWORD | admin123 |") == "| GRAFANA_ADMIN_PASSWORD | ad****23 |"
     assert scrub("nothing to hide") == "nothing to hide"
     assert Scrubber([])("admin123") == "admin123"
+
+
+# ---------------------------------------------------------------- identifiers, settings, markers
+
+
+@pytest.mark.parametrize("value", ["AKIAFAKEFAKEFAKE0000", "ASIAFAKEFAKEFAKE0000"])
+def test_an_access_key_id_alone_is_an_identifier_but_still_masked(value):
+    assert token_format(value) is None
+    assert find_tokens(f"id={value}"), "key ids are still masked in outputs"
+
+
+@pytest.mark.parametrize("name", ["AWS_ACCESS_KEY", "MINIO_ACCESS_KEY", "accessKey", "S3_ACCESS_KEY"])
+def test_access_key_names_are_identifiers(name):
+    assert key_kind(name) is None
+
+
+@pytest.mark.parametrize("name", ["MAIL_PASS_SCHEME", "DOVECOT_PASS_ATTRS", "LDAP_PASS_FILTER",
+                                  "PASSWORD_QUERY"])
+def test_names_of_settings_about_passwords(name):
+    assert key_kind(name) is None
+
+
+@pytest.mark.parametrize("value, shape", [
+    ("BLF-CRYPT", "a password hash scheme"),
+    ("SHA512-CRYPT", "a password hash scheme"),
+    ("argon2id", "a password hash scheme"),
+    ("{SSHA512}", "a password hash scheme"),
+    ("(&(objectClass=person)(uid=%u))", "an LDAP filter"),
+    ("uid=user,userPassword=password", "an attribute map"),
+])
+def test_setting_shapes(value, shape):
+    assert setting_shape(value) == shape
+
+
+@pytest.mark.parametrize("value", ["hunter2", "FaKe-Passw0rd", "Pa(ss)=w0rd!", "a=b"])
+def test_credentials_are_not_setting_shapes(value):
+    assert setting_shape(value) is None
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("admin123", "a vendor or image default"),
+    ("password123", "one of the most common passwords"),
+    ("changeme!", "a change-me marker left in place"),
+    ("changePassword", "a change-me marker left in place"),
+    ("change-this-insecure-key", "a change-me marker left in place"),
+    ("CHANGE_ME_PLEASE", "a change-me marker left in place"),
+    ("postgres_password", "a value that only names the secret"),
+    ("django_secret_key", "a value that only names the secret"),
+])
+def test_weak_credential_reasons(value, reason):
+    assert weak_credential_reason(value) == reason
+    assert is_default_credential(value)
+
+
+@pytest.mark.parametrize("value", ["changelog", "exchange", "FaKe-client-secret", "hunter2",
+                                   "correct-horse-battery", "my_password1"])
+def test_not_weak_credentials(value):
+    assert weak_credential_reason(value) is None
+    assert not names_a_secret(value)
+
+
+@pytest.mark.parametrize("value", ["example_postgres_password", "sample-token", "invalid",
+                                   "my.example.secret"])
+def test_example_words_are_placeholders(value):
+    assert is_placeholder(value)
+
+
+@pytest.mark.parametrize("name, word", [("DB_PASSWORD", "PASSWORD"), ("OPENAI_API_KEY", "API_KEY"),
+                                        ("clientSecret", "SECRET"), ("PASSWORD_RESET_TOKEN", "TOKEN")])
+def test_secret_word_names_what_made_the_key_secret(name, word):
+    assert secret_word(name) == word

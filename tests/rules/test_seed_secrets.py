@@ -45,7 +45,8 @@ LC = "lecoffre_node"
 def test_lecoffre_grafana_admin_password_is_a_default_credential():
     line = line_of(LC, ".env.master", "GRAFANA_ADMIN_PASSWORD=")
     (f,) = at(LC, "SEC003", ".env.master", line)
-    assert f.message == "GRAFANA_ADMIN_PASSWORD is a well-known default credential (ad****23)"
+    assert f.message == (
+        "GRAFANA_ADMIN_PASSWORD is a well-known default credential (ad****23): a vendor or image default")
     assert f.severity == "error"
     assert not at(LC, "SEC001", ".env.master", line), "one finding per defect"
 
