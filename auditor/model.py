@@ -281,6 +281,9 @@ class SecurityGroupRule(Frozen):
     # fields written as references/expressions (Terraform, CloudFormation): "protocol",
     # "from_port", "to_port". Their values above are placeholders (expression text, None).
     unresolved: tuple[str, ...] = ()
+    # How values written as references were resolved statically, as a phrase for messages:
+    # "by default (parameter SSHLocation)", "through module 'db_sg' (rule postgresql-tcp)".
+    via: str = ""
     loc: Loc
 
     @property

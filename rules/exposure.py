@@ -62,8 +62,11 @@ def _grouped(rules: Iterable[SecurityGroupRule]) -> dict[tuple, list[SecurityGro
 
 
 def _sources(rules: list[SecurityGroupRule]) -> str:
+    """`0.0.0.0/0 and ::/0`, with how a computed source was resolved when it was
+    (`0.0.0.0/0 by default (parameter SSHLocation)`)."""
     names = sorted({r.source for r in rules}, key=lambda s: (":" in s, s))
-    return " and ".join(names)
+    via = sorted({r.via for r in rules if r.via})
+    return " and ".join(names) + "".join(f" {v}" for v in via)
 
 
 def _rule_subject(r: SecurityGroupRule) -> str:
@@ -168,6 +171,14 @@ def world_open_ingress(graph: Graph) -> Iterator[Problem]:
     only when the service published behind it is recognised by its image (a `grafana/grafana`
     container published on the opened port). Ports that are public by design (80, 443, DNS,
     mail) never count. A rule that opens every port or every protocol is EXP003's finding.
+
+    Values that templates compute count when they are known before deployment: a
+    CloudFormation parameter's `Default` (`CidrIp: !Ref SSHLocation` with `Default: 0.0.0.0/0`:
+    most stacks are deployed with their defaults), `Fn::If` over conditions on such defaults,
+    `Fn::Sub`, `Fn::Join`, `Fn::Select` and `Fn::FindInMap` over literal mappings; the message
+    then says "by default (parameter SSHLocation)". A resource whose `Condition` is false with
+    the defaults is not created. Anything else computed (a parameter without a default,
+    `AWS::Region`, imports, resource attributes) is unknown and reported by nobody.
 
     One finding per rule entry and service, at the rule.
 

@@ -124,13 +124,18 @@ def shown(value: object, limit: int = 60) -> str:
 _TF_RESOURCE = re.compile(r'resource\s+"?aws_(?:security_group|security_group_rule|vpc_security_group_(?:ingress|egress)_rule)"?[\s{"]')
 
 
+_CFN_RESOURCE_TYPE = re.compile(r'"Type"\s*:\s*"AWS::[A-Za-z0-9]+::')
+
+
 def sniff_secgroup_format(path: str, text: str) -> Optional[str]:
     """"aws-json", "terraform", "cfn" or None, from the file name and a few substrings."""
     name = path.lower()
     if name.endswith(".json"):
         cfn_type = "AWS::EC2::SecurityGroup" in text
-        if cfn_type and ("AWSTemplateFormatVersion" in text or '"Resources"' in text):
-            return "cfn"
+        if "AWSTemplateFormatVersion" in text or _CFN_RESOURCE_TYPE.search(text):
+            # a CloudFormation template: ECS services and load balancers also name
+            # "SecurityGroups", which does not make them describe-security-groups output
+            return "cfn" if cfn_type else None
         if '"SecurityGroups"' in text or '"SecurityGroupRules"' in text or '"IpPermissions"' in text:
             return "aws-json"
         return "cfn" if cfn_type else None

@@ -12,6 +12,7 @@ from typing import Any, Optional
 from ..model import Loc
 from ..reader import Limits, Reader
 from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name, shown
+from .secgroups_cfn_values import TemplateValues, via_parameters
 from .secgroups_json import parse_json
 from .yamlsrc import YList, YMap, cfn_tag, load_yaml
 
@@ -64,6 +65,7 @@ def rules_from_cfn(text: str, path: str, limits: Limits = Limits()) -> tuple[Rul
     resources = top.get("Resources")
     if resources is None:
         return [], problems
+    values = TemplateValues(top)
     if not isinstance(resources, dict):
         return [], problems + [problem("Resources should be a mapping", doc.member_loc(top, "Resources"))]
     for rkey, resource in resources.items():
@@ -75,27 +77,33 @@ def rules_from_cfn(text: str, path: str, limits: Limits = Limits()) -> tuple[Rul
         props = resource.get("Properties", {})
         if rtype not in _TYPES:
             continue
+        created = values.condition(resource.get("Condition")) if "Condition" in resource else None
+        if created is not None and not created[0]:
+            continue  # not created with the parameters' defaults
         if not isinstance(props, dict):
             problems.append(problem(f"{logical_id}: Properties should be a mapping", doc.member_loc(resource, "Properties")))
             continue
         if rtype == "AWS::EC2::SecurityGroup":
             group = {"group_id": logical_id, "group_name": _plain(props.get("GroupName"))}
             for key, direction in (("SecurityGroupIngress", "ingress"), ("SecurityGroupEgress", "egress")):
-                entries = props.get(key)
-                if entries is None or _intrinsic(entries):  # e.g. !If: nothing we can list
+                entries = values.branch(props.get(key))
+                if entries is None or _intrinsic(entries):  # e.g. an unknown !If: nothing to list
                     continue
                 if not isinstance(entries, list):
                     problems.append(problem(f"{logical_id}: {key} should be a list", doc.member_loc(props, key)))
                     continue
-                for i, entry in enumerate(entries):
+                for i, written in enumerate(entries):
+                    entry = values.branch(written)
+                    if entry is None:
+                        continue  # `!Ref AWS::NoValue`, or a branch that adds nothing
                     if isinstance(entry, dict) and not _intrinsic(entry):
-                        rules += _rule(doc, entry, direction, group, doc.loc(entry), problems)
+                        rules += _rule(doc, entry, direction, group, doc.loc(entry), problems, values)
                     elif not _intrinsic(entry):
                         problems.append(problem(f"{logical_id}: {key}[{i}] should be a mapping", doc.item_loc(props, key, i)))
         else:
             group = {"group_id": _ref_id(props.get("GroupId")), "group_name": _plain(props.get("GroupName"))}
             direction = "ingress" if rtype.endswith("Ingress") else "egress"
-            rules += _rule(doc, props, direction, group, doc.member_loc(resources, rkey), problems)
+            rules += _rule(doc, props, direction, group, doc.member_loc(resources, rkey), problems, values)
     return rules, problems
 
 
@@ -111,9 +119,20 @@ _SOURCES = (
 )
 
 
-def _rule(doc: Any, entry: dict[str, Any], direction: str, group: dict[str, str], at: Loc, problems: Problems) -> Rules:
+def _rule(doc: Any, entry: dict[str, Any], direction: str, group: dict[str, str], at: Loc,
+          problems: Problems, values: Optional[TemplateValues] = None) -> Rules:
     unresolved: list[str] = []
-    raw = entry.get("IpProtocol")
+    used: list[str] = []  # parameters whose defaults the rule's values rest on
+
+    def known(value: Any) -> Any:
+        """The value, with intrinsics resolved where the template alone decides them."""
+        found = values.resolve(value) if values is not None and _intrinsic(value) else None
+        if found is None or isinstance(found[0], (list, dict)):
+            return value
+        used.extend(found[1])
+        return found[0]
+
+    raw = known(entry.get("IpProtocol"))
     if raw is None:
         problems.append(problem("IpProtocol is missing", at))
         return []
@@ -127,7 +146,7 @@ def _rule(doc: Any, entry: dict[str, Any], direction: str, group: dict[str, str]
             return []
     ports = []
     for key, name in (("FromPort", "from_port"), ("ToPort", "to_port")):
-        value = entry.get(key)
+        value = known(entry.get(key))
         if _intrinsic(value):
             ports.append(None)
             unresolved.append(name)
@@ -139,7 +158,7 @@ def _rule(doc: Any, entry: dict[str, Any], direction: str, group: dict[str, str]
         ports.append(port)
     sources: list[Source] = []
     for key, kind in _SOURCES:
-        value = entry.get(key)
+        value = known(entry.get(key)) if kind == "cidr" else entry.get(key)
         if value is None:
             continue
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
@@ -161,6 +180,7 @@ def _rule(doc: Any, entry: dict[str, Any], direction: str, group: dict[str, str]
         unresolved=tuple(unresolved),
         direction=direction,
         description=_intrinsic_text(description) if description is not None else "",
+        via=via_parameters(tuple(dict.fromkeys(used))),
         **group,
     )
 

@@ -271,7 +271,8 @@ def test_cfn_json_template():
     assert problems == []
     assert rows(rules) == [
         (15, "ingress", "WebSecurityGroup", "web", "tcp", 443, 443, "cidr4", "0.0.0.0/0", "HTTPS"),
-        (16, "ingress", "WebSecurityGroup", "web", "tcp", 22, 22, "unknown", "!Ref OfficeCidr", ""),
+        # a parameter's default is what a stack deployed with defaults gets
+        (16, "ingress", "WebSecurityGroup", "web", "tcp", 22, 22, "cidr4", "203.0.113.0/24", ""),
         (22, "ingress", "WebSecurityGroup", "web", "tcp", 8080, 8080, "group", "LoadBalancerSecurityGroup", ""),
         (30, "egress", "WebSecurityGroup", "web", "all", None, None, "cidr6", "::/0", ""),
         (34, "ingress", "DbSecurityGroup", "", "tcp", 5432, 5432, "group", "WebSecurityGroup", ""),
@@ -284,7 +285,7 @@ def test_cfn_yaml_template_with_short_form_intrinsics():
     assert problems == []
     assert rows(rules) == [
         (16, "ingress", "WebSecurityGroup", "web", "tcp", 443, 443, "cidr4", "0.0.0.0/0", "HTTPS"),
-        (21, "ingress", "WebSecurityGroup", "web", "tcp", 22, 22, "unknown", "!Ref OfficeCidr", ""),
+        (21, "ingress", "WebSecurityGroup", "web", "tcp", 22, 22, "cidr4", "203.0.113.0/24", ""),
         (25, "ingress", "WebSecurityGroup", "web", "tcp", 8080, 8080, "group", "LoadBalancerSecurityGroup", ""),
         (29, "ingress", "WebSecurityGroup", "web", "all", None, None, "cidr6", "2001:db8::/32", ""),
         # the `!If` entry is conditional: nothing is listed for it
