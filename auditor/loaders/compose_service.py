@@ -173,7 +173,8 @@ class _FileReader:
             raw = value.raw(i)
             port = parse_port(item, loc, raw if raw is not None else ("" if isinstance(item, dict) else None))
             if isinstance(port, str):
-                self.bad(port, loc)
+                if not _broken_by_values(raw):
+                    self.bad(port, loc)
             else:
                 out.append(port)
         return out
@@ -484,6 +485,19 @@ def _is_path(source: str) -> bool:
 
 def _ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
+
+
+_REFERENCE = re.compile(r"\$(?:\{[^{}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _broken_by_values(raw: Optional[str]) -> bool:
+    """Whether a port entry fails only because of what its `${VAR}`s hold: with each
+    reference standing for a port number it reads (`${CALLS_PORT}:${CALLS_PORT}/udp` with the
+    variable unset). Its value is then unknown here, not malformed; ENV002 names the variable."""
+    if not raw or "$" not in raw.replace("$$", ""):
+        return False
+    stand_in = _REFERENCE.sub("1", raw.replace("$$", "$"))
+    return not isinstance(parse_port(stand_in), str)
 
 
 def _expose_ports(item: Any) -> Optional[list[int]]:

@@ -6,6 +6,8 @@ Python stack. Includes are left in the tree as plain statements (see nginx_inclu
 """
 from __future__ import annotations
 
+import re
+
 from typing import Iterator, Optional
 
 from crossplane.errors import NgxParserBaseException
@@ -94,6 +96,15 @@ def _tokens(text: str) -> Iterator[tuple[str, int, int, bool]]:
         column = cols.locate(token, line, quoted)
         last_line = line
         if not quoted and token.startswith("#"):
+            continue
+        if not quoted and "${" in token and any(c in token for c in " \t"):
+            # crossplane keeps the blank after a `${VAR}` in the token: `server ${BACKEND}
+            # fail_timeout=0;` gives one argument where nginx reads two
+            offset = 0
+            for part in re.split(r"([ \t]+)", token):
+                if part and not part.isspace():
+                    yield part, line, column + offset, False
+                offset += len(part)
             continue
         yield token, line, column, quoted
     # The lexer stopped before the sentinel: it ran into the end inside a quote or a Lua block.

@@ -454,9 +454,12 @@ def rules_from_terraform(text: str, path: str, max_depth: int = Limits().max_dep
                         if item.kind == "object":
                             rules += _rule(item.value, _INLINE, direction, group, loc(item.start), problems)
         elif rtype == "aws_security_group_rule":
-            kind = _literal(block.attrs.get("type"))
+            written = block.attrs.get("type")
+            kind = _literal(written)
             if kind not in ("ingress", "egress"):
-                problems.append(problem(f'{rtype}.{name}: type should be "ingress" or "egress"', loc(block.start)))
+                if written is None or written.kind in ("str", "num", "bool", "null", "list", "object"):
+                    problems.append(problem(f'{rtype}.{name}: type should be "ingress" or "egress"', loc(block.start)))
+                # else an expression (`each.value.type`): the direction is unknown, not wrong
                 continue
             group = {"group_id": _group_ref(block.attrs.get("security_group_id")), "group_name": ""}
             rules += _rule(block.attrs, _RULE, kind, group, loc(block.start), problems)

@@ -477,3 +477,14 @@ def test_never_raises_and_always_locates(text):
         for c in configs:
             for s in c.servers:
                 assert s.loc.line >= 1 and all(l.loc.line >= 1 for l in s.listens)
+
+
+def test_a_variable_first_does_not_glue_the_parameters_after_it():
+    from auditor.loaders.nginx_syntax import parse_text
+
+    tree, problem = parse_text("u.conf", "upstream b {\n  server ${BACKEND} fail_timeout=0;\n"
+                                         "  server ${HOST}:8080 max_fails=3;\n}\n")
+    assert problem is None
+    assert [s.args for s in tree[0].block] == [["${BACKEND}", "fail_timeout=0"],
+                                               ["${HOST}:8080", "max_fails=3"]]
+    assert [s.column for s in tree[0].block] == [3, 3]
