@@ -91,7 +91,12 @@ def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_fil
     elif fmt == "sarif":
         from .reporters.sarif import render as sarif
 
-        text = sarif(report, category=category)
+        from .fix.run import fixes_for
+
+        # safe fixes only: a suggestion in review is one click from being committed
+        fixes = fixes_for(report, config, select=_split(select), ignore=_split(ignore),
+                          env_files=list(env_files) or None).sarif_fixes()
+        text = sarif(report, category=category, fixes=fixes)
     else:
         text = get_reporter(fmt)(report)
     _emit(text, output)

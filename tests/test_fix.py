@@ -89,3 +89,19 @@ def test_fix_writes_nothing_through_a_link(tmp_path):
     (root / ".env").symlink_to(outside)
     _cli("fix", str(root), "--apply")
     assert outside.read_text(encoding="utf-8") == "A=1\nA=2\n"
+
+
+def test_sarif_results_carry_the_verified_safe_fixes():
+    import json
+
+    proc = _cli("check", "fixtures/lecoffre_node", "--format", "sarif")
+    results = json.loads(proc.stdout)["runs"][0]["results"]
+    fixed = [r for r in results if r.get("fixes")]
+    assert {r["ruleId"] for r in fixed} == {"EXP004"}
+    change = fixed[0]["fixes"][0]["artifactChanges"][0]
+    assert change["artifactLocation"]["uri"].endswith("docker-compose.yml")
+    replacement = change["replacements"][0]
+    assert replacement["deletedRegion"]["startLine"] == fixed[0]["locations"][0]["physicalLocation"]["region"]["startLine"]
+    assert "127.0.0.1:" in replacement["insertedContent"]["text"]
+    # unsafe fixes are never suggested in review
+    assert not any(r.get("fixes") for r in results if r["ruleId"] == "EXP001")

@@ -40,6 +40,34 @@ class FixRun:
             out[path] = (before, apply_edits(before, [e for f in self.fixes for e in f.edits if e.path == path]))
         return out
 
+    def sarif_fixes(self) -> dict[str, list[dict]]:
+        """fingerprint -> SARIF `fixes` (whole-line replacements, inserted text masked)."""
+        from ..graph.secrets import scrubber
+
+        clean = scrubber(self.report.graph)
+        out: dict[str, list[dict]] = {}
+        for fix in self.fixes:
+            changes = []
+            for path in dict.fromkeys(e.path for e in fix.edits):
+                lines = self.texts[path].splitlines(keepends=True)
+                replacements = []
+                for e in sorted((e for e in fix.edits if e.path == path), key=lambda e: e.start):
+                    if e.end <= len(lines) or e.start == e.end:
+                        region = {"startLine": e.start, "startColumn": 1, "endLine": e.end, "endColumn": 1}
+                    else:  # the last line of a file without a final newline
+                        last = lines[e.end - 2].rstrip("\r\n")
+                        region = {"startLine": e.start, "startColumn": 1, "endLine": e.end - 1,
+                                  "endColumn": len(last) + 1}
+                    replacements.append({"deletedRegion": region,
+                                         "insertedContent": {"text": clean("".join(e.lines))}})
+                changes.append({"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
+                                "replacements": replacements})
+            entry = {"description": {"text": clean(f"{fix.title} ({'safe' if fix.safe else 'unsafe'})")},
+                     "artifactChanges": changes}
+            for fp in fix.fingerprints:
+                out.setdefault(fp, []).append(entry)
+        return out
+
     def diff(self) -> str:
         from ..graph.secrets import scrubber
 
@@ -50,6 +78,12 @@ class FixRun:
 def run_fix(paths: Sequence[str], config: Config, *, unsafe: bool = False, select: Sequence[str] = (),
             ignore: Sequence[str] = (), env_files: Optional[Sequence[str]] = None) -> FixRun:
     report = engine.check(paths, config, select=select, ignore=ignore, env_files=env_files)
+    return fixes_for(report, config, unsafe=unsafe, select=select, ignore=ignore, env_files=env_files)
+
+
+def fixes_for(report: "engine.Report", config: Config, *, unsafe: bool = False, select: Sequence[str] = (),
+              ignore: Sequence[str] = (), env_files: Optional[Sequence[str]] = None) -> FixRun:
+    """The verified fixes for the findings of a report already made (SARIF carries them)."""
     run = FixRun(report=report)
     reader = report.reader
     for f in report.files:

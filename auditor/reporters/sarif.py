@@ -194,7 +194,8 @@ def _physical(prefix: str, path: str, region: dict) -> dict:
     return {"artifactLocation": {"uri": _uri(prefix, path), "uriBaseId": "%SRCROOT%"}, "region": region}
 
 
-def result(f: Finding, rule_index: int, prefix: str = "", rule: Optional[Rule] = None) -> dict:
+def result(f: Finding, rule_index: int, prefix: str = "", rule: Optional[Rule] = None,
+           fixes: Optional[list[dict]] = None) -> dict:
     related = list(f.related[:MAX_RELATED])
     text = message_text(f.message)
     links = []
@@ -214,6 +215,10 @@ def result(f: Finding, rule_index: int, prefix: str = "", rule: Optional[Rule] =
     }
     if related:
         out["relatedLocations"] = [_related(i, r, prefix) for i, r in enumerate(related, start=1)]
+    if fixes:  # the verified edits of `auditor fix`, so that code review shows them
+        out["fixes"] = [{**fx, "artifactChanges": [
+            {**c, "artifactLocation": {**c["artifactLocation"], "uri": _uri(prefix, c["artifactLocation"]["uri"])}}
+            for c in fx["artifactChanges"]]} for fx in fixes]
     if f.fingerprint:
         # GitHub's own key, so that it does not hash the line's text (which changes with edits
         # that do not touch the problem); its values look like `<16 hex digits>:<occurrence>`,
@@ -261,7 +266,8 @@ def default_category(prefix: str) -> str:
 
 
 def document(report: Report, *, prefix: str = "", source_root: Optional[str] = None,
-             max_results: int = MAX_RESULTS, category: Optional[str] = None) -> dict:
+             max_results: int = MAX_RESULTS, category: Optional[str] = None,
+             fixes: Optional[dict[str, list[dict]]] = None) -> dict:
     """The SARIF log of `report`. `prefix`: the scanned root relative to `source_root` (the
     repository root; default: the scanned root itself, prefix ""). `category`: see
     `automation_id` (default: `default_category`)."""
@@ -280,7 +286,8 @@ def document(report: Report, *, prefix: str = "", source_root: Optional[str] = N
             rules.append(_unknown_descriptor(f))
 
     kept = _keep(report.findings, max_results)
-    results = [result(f, index[f.rule], prefix, known.get(f.rule)) for f in kept]
+    fixes = fixes or {}
+    results = [result(f, index[f.rule], prefix, known.get(f.rule), fixes.get(f.fingerprint)) for f in kept]
     invocation: dict = {"executionSuccessful": True}
     left_out = len(report.findings) - len(kept)
     if left_out:
@@ -312,10 +319,12 @@ def document(report: Report, *, prefix: str = "", source_root: Optional[str] = N
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render(report: Report, *, category: Optional[str] = None) -> str:
+def render(report: Report, *, category: Optional[str] = None,
+           fixes: Optional[dict[str, list[dict]]] = None) -> str:
     prefix = repository_prefix(report.root)
     source_root = None
     if prefix:
         source_root = str(Path(report.root).parents[len(prefix.split("/")) - 1])
-    return json.dumps(document(report, prefix=prefix, source_root=source_root, category=category), indent=2,
+    return json.dumps(document(report, prefix=prefix, source_root=source_root, category=category, fixes=fixes),
+                      indent=2,
                       ensure_ascii=False) + "\n"
