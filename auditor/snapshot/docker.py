@@ -90,7 +90,9 @@ def _ps(session: Session, project: str, found: Containers, pending: list) -> Opt
     if replaced:
         detail["non_utf8_replaced"] = True
     if not objects:
-        return session.record("docker", what, "collected", "no container of this project exists on the host",
+        return session.record("docker", what, "collected",
+                              "no container of this project exists on the host (if it was started under another "
+                              "name, with -p or COMPOSE_PROJECT_NAME, nothing of it was captured)",
                               result=r, started=started, **detail)
     for o in objects:
         if not isinstance(o, dict):
