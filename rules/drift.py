@@ -10,6 +10,7 @@ import re
 from typing import Iterable, Iterator, Optional
 
 from auditor.graph import addresses as addr
+from auditor.graph.live import pair_servers, server_keys
 from auditor.graph.model import Graph, ProxyLink, service_key
 from auditor.knowledge.docs_vocabulary import fold
 from auditor.knowledge.secrets import secret_key, token_format
@@ -429,7 +430,8 @@ def live_drift(graph: Graph, ignore_processes: Iterable[str] = ()) -> Iterator[P
       container publishes that its compose service does not declare (or on another address),
       declared ports it does not publish, containers no service declares, services not running;
     - `nginx -T`: servers, listen ports and locations (and what each location does) that differ
-      from the repo's nginx files;
+      from the repo's nginx files, each live block compared with its own copy (same file and
+      order, then same name and port), so two blocks sharing a name and port are not mixed up;
     - `ss -ltnp`: listeners on the host that nothing declares (system daemons such as sshd
       aside: `knowledge/host_processes.py`, option `ignore_processes`), and declared listeners
       that are absent. Ports already compared through a container or nginx snapshot are left to it.
@@ -694,11 +696,6 @@ def _ports_drift(s: Service, key: str, containers: list[LiveContainer], snapshot
 # ---------------------------------------------------------------- nginx
 
 
-def _keys(server: NginxServer) -> set[tuple[str, int]]:
-    names = {n.lower() for n in server.server_names} or {""}
-    return {(n, l.port) for n in names for l in server.listens if l.unix is None}
-
-
 def _server_text(keys: Iterable[tuple[str, int]]) -> str:
     names = _list(sorted({n or "(no server_name)" for n, _ in keys}))
     ports = _list(str(p) for p in sorted({p for _, p in keys}))
@@ -727,19 +724,18 @@ def _repo_servers(graph: Graph, live_keys: set[tuple[str, int]]) -> list[NginxSe
         groups.setdefault(group, []).extend(c.servers)
     if not groups:
         return []
-    best = max(sorted(groups), key=lambda g: (len(set().union(*(_keys(s) for s in groups[g])) & live_keys), g == ""))
+    best = max(sorted(groups), key=lambda g: (len(set().union(*(server_keys(s) for s in groups[g])) & live_keys), g == ""))
     return groups[best]
 
 
 def _nginx_drift(graph: Graph, live) -> Iterator[Problem]:
     snapshot = _snapshot(live, "nginx-T")
     live_servers = list(live.nginx)
-    live_keys = set().union(*(_keys(ls.server) for ls in live_servers)) if live_servers else set()
+    live_keys = set().union(*(server_keys(ls.server) for ls in live_servers)) if live_servers else set()
     repo = _repo_servers(graph, live_keys)
-    repo_keys = set().union(*(_keys(s) for s in repo)) if repo else set()
-    pairs: list[tuple[object, NginxServer]] = []
+    repo_keys = set().union(*(server_keys(s) for s in repo)) if repo else set()
     for ls in live_servers:
-        keys = _keys(ls.server)
+        keys = server_keys(ls.server)
         shared = keys & repo_keys
         if not shared:
             yield Problem(
@@ -752,9 +748,8 @@ def _nginx_drift(graph: Graph, live) -> Iterator[Problem]:
                 message=f"live nginx serves {n or '(no server_name)'} on port {port} ({ls.file}), but the "
                         f"repo's nginx does not",
                 loc=listen.loc if listen else ls.server.loc, key=f"nginx-live-port|{n}|{port}")
-        pairs.extend((ls, s) for s in repo if _keys(s) & shared)
     for s in repo:
-        keys = _keys(s)
+        keys = server_keys(s)
         shared = keys & live_keys
         if not shared:
             yield Problem(
@@ -768,19 +763,17 @@ def _nginx_drift(graph: Graph, live) -> Iterator[Problem]:
                 message=f"the repo's nginx serves {n or '(no server_name)'} on port {port}, but the live "
                         f"nginx ({snapshot}) does not",
                 loc=listen.loc if listen else s.loc, key=f"nginx-repo-port|{n}|{port}")
-    done: set[tuple[str, str]] = set()
-    for ls, s in pairs:
-        if (ls.server.id, s.id) in done:  # type: ignore[attr-defined]
-            continue
-        done.add((ls.server.id, s.id))  # type: ignore[attr-defined]
-        yield from _locations_drift(ls, s)
+    # Each live block against its own copy in the repo (graph.live pairs them), so that two
+    # blocks sharing a name and port are not compared with each other.
+    for pair in pair_servers(live_servers, repo):
+        yield from _locations_drift(pair.live, pair.repo, pair.direction)
 
 
-def _locations_drift(ls, s: NginxServer) -> Iterator[Problem]:
-    name = _list(sorted({n or "(no server_name)" for n, _ in _keys(s) & _keys(ls.server)}))
+def _locations_drift(ls, s: NginxServer, direction: str = "both") -> Iterator[Problem]:
+    name = _list(sorted({n or "(no server_name)" for n, _ in server_keys(s) & server_keys(ls.server)}))
     live_locs = {_loc_id(l): l for l in ls.server.locations}
     repo_locs = {_loc_id(l): l for l in s.locations}
-    for ident, l in live_locs.items():
+    for ident, l in live_locs.items() if direction in ("both", "live") else ():
         r = repo_locs.get(ident)
         if r is None:
             yield Problem(
@@ -794,7 +787,7 @@ def _locations_drift(ls, s: NginxServer) -> Iterator[Problem]:
                         f"{_action(r)}",
                 loc=l.loc, related=(_related(r.loc, "the repo's location"),),
                 key=f"nginx-location-differs|{name}|{ident}|{_action(l)}|{_action(r)}")
-    for ident, r in repo_locs.items():
+    for ident, r in repo_locs.items() if direction in ("both", "repo") else ():
         if ident not in live_locs:
             yield Problem(
                 message=f"the repo's nginx location {ident} of {name} {_action(r)}, but the live nginx "
