@@ -48,6 +48,9 @@ def unresolved_proxy_target(graph: Graph) -> Iterator[Problem]:
     Point `proxy_pass` at the address and port the service really publishes (for a host nginx)
     or at the service name and container port (for an nginx container on the same network);
     remove routes to services that no longer exist.
+
+    `auditor fix --unsafe-fixes` points the target at the one port its service really listens
+    on, when there is exactly one (unsafe: the route reaches a port nothing reached before).
     """
     seen: set[tuple] = set()
     for link in graph.proxy_links:

@@ -12,6 +12,7 @@ from .base import Context
 from .compose import bind_loopback, healthcheck
 from .env import dead_assignments
 from .nginx import tls_protocols, websocket_upgrade
+from .proxy import retarget
 
 Fixer = Callable[[list, Context], Iterable[Union[Fix, Refusal]]]
 
@@ -19,6 +20,7 @@ FIXERS: dict[str, Fixer] = {
     "ENV001": dead_assignments,
     "EXP001": bind_loopback,
     "EXP004": bind_loopback,
+    "NGX001": retarget,
     "NGX003": tls_protocols,
     "ORD003": healthcheck,
     "URL003": websocket_upgrade,
