@@ -329,6 +329,10 @@ def internal_via_public_address(graph: Graph) -> Iterator[Problem]:
     Use the service name (or its `container_name`) and container port:
     `postgresql://app:...@postgres:5432/app`, then stop publishing the port, or publish it on
     `127.0.0.1` only for administration.
+
+    `auditor fix --unsafe-fixes` writes the service name and container port in place of the
+    public address, when it is written literally (unsafe: the value then resolves only inside
+    the compose network).
     """
     for ref in graph.config_urls():
         if not ref.via_public_address or ref.target_service is None:

@@ -13,6 +13,7 @@ from .compose import bind_loopback, healthcheck
 from .env import dead_assignments
 from .nginx import tls_protocols, websocket_upgrade
 from .proxy import retarget
+from .urls import service_name
 
 Fixer = Callable[[list, Context], Iterable[Union[Fix, Refusal]]]
 
@@ -24,4 +25,5 @@ FIXERS: dict[str, Fixer] = {
     "NGX003": tls_protocols,
     "ORD003": healthcheck,
     "URL003": websocket_upgrade,
+    "URL004": service_name,
 }
