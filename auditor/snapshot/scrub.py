@@ -36,26 +36,36 @@ _MIN_SECRET = 6  # shorter environment values (`3000`, `true`) are words, not se
 
 
 class Secrets:
-    """Values that must not be written: grows as outputs reveal them (container environments)."""
+    """Values that must not be written: grows as outputs reveal them (container environments).
+
+    Two nets: `text` masks every value of a container's environment, for Docker's own fields
+    (which have no business repeating one); `secret` masks the values that are secrets by their
+    key's name, a token format or a URL password, for text that is configuration in its own right
+    (`nginx -T`), where masking an ordinary value (`http://api:8080`, also set in some
+    container's environment) would fake a drift."""
 
     def __init__(self, environ: Mapping[str, str]):
-        self.values: set[str] = set(secret_values(environ.items()))
-        self._scrub = Scrubber(self.values, min_length=_MIN_SECRET)
+        self.secrets: set[str] = set(secret_values(environ.items()))
+        self.values: set[str] = set(self.secrets)
+        self._all = Scrubber(self.values, min_length=_MIN_SECRET)
+        self._secret = Scrubber(self.secrets, min_length=_MIN_SECRET)
 
     def add_environment(self, entries: Iterable[str]) -> None:
-        """Every value of a container's `KEY=value` list: any of them may be a secret."""
-        added = False
-        for e in entries:
-            if isinstance(e, str):
-                _key, _, value = e.partition("=")
-                if len(value) >= _MIN_SECRET and value not in self.values:
-                    self.values.add(value)
-                    added = True
-        if added:
-            self._scrub = Scrubber(self.values, min_length=_MIN_SECRET)
+        """A container's `KEY=value` list: every value may be a secret."""
+        pairs = [tuple(e.partition("=")[::2]) for e in entries if isinstance(e, str)]
+        values = {v for _k, v in pairs if len(v) >= _MIN_SECRET} - self.values
+        secrets = set(secret_values(pairs)) - self.secrets
+        if values or secrets:
+            self.values |= values | secrets
+            self.secrets |= secrets
+            self._all = Scrubber(self.values, min_length=_MIN_SECRET)
+            self._secret = Scrubber(self.secrets, min_length=_MIN_SECRET)
 
     def text(self, text: str) -> str:
-        return self._scrub(text)
+        return self._all(text)
+
+    def secret(self, text: str) -> str:
+        return self._secret(text)
 
 
 # ---------------------------------------------------------------- docker
@@ -164,4 +174,4 @@ def _nginx_line(line: str, secrets: Secrets) -> str:
             value = m["value"]
             quote = value[0] if value[:1] in ("'", '"') else ""
             line = (f"{m['head']}{m['name']}{m['sep']}{quote}****{quote}" + line[m.end():])
-    return secrets.text(redact_line(line))
+    return secrets.secret(redact_line(line))

@@ -76,7 +76,7 @@ class Session:
 
     def clean_text(self, text: str) -> str:
         """A whole output safe to keep: the known secret values masked, nothing else touched."""
-        return self.secrets.text(text)
+        return self.secrets.secret(text)
 
     # -- records -------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from auditor.cli import cli
 from snapshot_fakes import (COMMAND_SECRET, FIXTURES, HARENA_ENV, HARENA_LIVE, SECRET_LABEL, Fakes, harena_fakes,
-                            harena_ps)
+                            harena_inspect, harena_ps)
 
 HARENA = FIXTURES / "harena"
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -406,3 +406,26 @@ def test_a_new_snapshot_removes_the_previous_files(tmp_path, on_path):
 def test_unknown_source_is_a_usage_error(tmp_path):
     result = snapshot("-o", str(tmp_path / "live"), "--project-dir", str(HARENA), "--source", "kubernetes")
     assert result.exit_code == 2 and "choose among docker, nginx, sockets, aws" in result.output
+
+
+def test_nginx_dump_keeps_config_that_an_environment_repeats_but_masks_its_secrets(tmp_path, on_path):
+    """`SEARCH_URL=http://search_service:3001` is set in a container and proxied to by nginx:
+    masking it in the dump would fake a drift; the database password, pasted in a comment, goes."""
+    nginx_id = next(o["ID"] for o in harena_ps() if o["Service"] == "nginx")
+    dump = (HARENA_LIVE / "nginx-T.txt").read_text().replace(
+        "server {", f"# db: {HARENA_ENV['POSTGRES_PASSWORD']}\nserver {{", 1)
+    inspect = json.loads(harena_inspect())
+    for c in inspect:
+        c["Config"]["Env"].append("SEARCH_URL=http://search_service:3001")
+    f = Fakes(tmp_path / "fakes")
+    f.answer("docker", ["compose", "--project-name"], HARENA_LIVE / "docker-compose-ps.json")
+    f.answer("docker", ["inspect"], json.dumps(inspect))
+    f.answer("docker", ["exec", nginx_id, "nginx", "-T"], dump)
+    on_path(f)
+    live = tmp_path / "live"
+    assert snapshot("-o", str(live), "--project-dir", str(HARENA), "--source", "docker,nginx").exit_code == 0
+    text = (live / "nginx-T.nginx.txt").read_text()
+    assert "proxy_pass http://search_service:3001" in text
+    assert HARENA_ENV["POSTGRES_PASSWORD"] not in text
+    report = check_json(str(HARENA), "--live", str(live), "--select", "DRF002")
+    assert [m for p, m in drift(report) if p.startswith("live:nginx")] == []
