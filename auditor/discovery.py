@@ -56,12 +56,47 @@ def is_env_template(rel: str) -> bool:
     return bool(_ENV_TEMPLATE.search(PurePosixPath(rel).name.lower()))
 
 
+_DIFF = re.compile(r"^(?:--- \S.*\n\+\+\+ \S|@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@|diff --git )", re.M)
+# A line of nginx ends a statement or opens/closes a block; HOCON, INI and properties files
+# assign with `=` or `:` and end their lines with the value.
+_STATEMENT_END = re.compile(r"(?:;|\{|\})\s*(?:#.*)?$")
+_ASSIGNMENT_LINE = re.compile(r"^\s*[\w.\-\"]+\s*(?:=|:(?!//))\s*\S.*[^;{}\s]\s*$")
+
+
+def is_diff(text: str) -> bool:
+    """A unified or git diff (`.env.patch`): the lines are changes to a file, not the file."""
+    return bool(_DIFF.search(text[:20000]))
+
+
+def reads_as_nginx(text: str) -> bool:
+    """Positive evidence that a text is nginx configuration: a block or a directive nginx
+    knows, and lines shaped as nginx statements rather than `key = value` assignments (HOCON
+    `jvb.conf`, INI and properties files also have `http {` or `server` lines)."""
+    if not _NGINX_BLOCK.search(text):
+        return False
+    code = [l for l in (line.split("#", 1)[0].strip() for line in text.splitlines()) if l]
+    if not code:
+        return False
+    statements = sum(1 for l in code if _STATEMENT_END.search(l))
+    assignments = sum(1 for l in code if _ASSIGNMENT_LINE.match(l) or l.startswith("//"))
+    return statements >= 0.6 * len(code) and assignments <= max(2, 0.1 * len(code))
+
+
+def _template_suffix(lower: str) -> str:
+    """`nginx.conf.j2` -> `.j2`: the suffix of a template's engine, "" when none."""
+    from .loaders.templates import GO_SUFFIXES, JINJA_SUFFIXES
+
+    return next((s for s in JINJA_SUFFIXES + GO_SUFFIXES if lower.endswith(s)), "")
+
+
 def content_kind(rel: str, reader: Reader) -> tuple[Optional[FileKind], Optional[str]]:
     """Kind (and security-group format) of an ambiguous file from its content."""
     from .loaders.secgroups import sniff_secgroup_format
+    from .loaders.templates import engine_of, neutralize
 
     p = PurePosixPath(rel)
     lower = p.name.lower()
+    lower = lower[: len(lower) - len(_template_suffix(lower))] or lower
     parents = {part.lower() for part in p.parts[:-1]}
     in_nginx_dir = any(part.startswith("sites-") or part in ("conf.d", "nginx") for part in parents)
     candidates = lower.endswith((".yaml", ".yml", ".json", ".tf", ".conf", ".template")) or (
@@ -79,7 +114,8 @@ def content_kind(rel: str, reader: Reader) -> tuple[Optional[FileKind], Optional
     if lower.endswith((".yaml", ".yml")):
         return ("compose", None) if _YAML_SERVICES.search(text) else (None, None)
     if lower.endswith((".conf", ".template")) or in_nginx_dir:
-        if _NGINX_BLOCK.search(text):
+        engine = engine_of(rel, text)
+        if reads_as_nginx(neutralize(text, engine).text if engine else text):
             return "nginx", None
     return None, None
 
@@ -115,6 +151,20 @@ def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
         if kind is None:
             kind, fmt = content_kind(rel_written, reader)
         if kind is None:
+            return
+        if kind == "env":
+            text, _ = reader.read(rel_written)
+            if text is not None and is_diff(text):
+                return  # `.env.patch`: changes to an env file, not one
+        suffix = _template_suffix(PurePosixPath(rel_written).name.lower())
+        if suffix and kind in ("compose", "secgroup"):
+            # a compose file or a template whose tags decide its structure: the rendered file
+            # is not in the repository
+            out.problems.append(LoadProblem(
+                rule="AUD002", severity="note", loc=Loc(path=rel_written),
+                message=f"{'Go' if suffix in ('.tpl', '.tmpl', '.gotmpl') else 'Jinja'} template of a "
+                        f"{'compose file' if kind == 'compose' else 'security-group file'}; not checked "
+                        "(its values and structure come from the template's variables)"))
             return
         count += 1
         if count > limit:

@@ -41,6 +41,7 @@ class LoadProblem(Frozen):
     rule: Literal["AUD001", "AUD002"]
     message: str
     loc: Loc
+    severity: Optional[Literal["error", "warning", "note"]] = None  # at most this (a note for a skipped template)
 
 
 # ---------------------------------------------------------------- env files
@@ -53,6 +54,15 @@ class EnvVar(Frozen):
     quote: Literal["", "'", '"'] = ""
     loc: Loc  # the line of the binding, column of the key
     value_loc: Loc  # where the value starts
+    # In a template (`.env.j2`): the (if-chain, branch) path the line sits in; lines in different
+    # branches of one chain are never rendered together.
+    branch: tuple[tuple[int, int], ...] = ()
+
+    def exclusive_with(self, other: "EnvVar") -> bool:
+        for x, y in zip(self.branch, other.branch):
+            if x != y:
+                return x[0] == y[0]
+        return False
 
 
 class EnvFile(Frozen):

@@ -18,7 +18,8 @@ def duplicate_key(graph: Graph) -> Iterator[Problem]:
     are the same key). Each later assignment is reported, with the first one as related
     location; the message says whether the values differ, never what they are. Keys repeated
     across different files are not reported: overriding one file by another is how env files
-    are layered.
+    are layered. In an env template (`.env.j2`), assignments in exclusive branches
+    (`{% if %}` / `{% else %}`) are never rendered together and are not duplicates.
 
     ## Why is this bad?
     Compose and every dotenv reader keep the last assignment without a word. Someone edits the
@@ -39,22 +40,23 @@ def duplicate_key(graph: Graph) -> Iterator[Problem]:
     refused when a line in between interpolates the key).
     """
     for env in graph.env_files:
-        last = {v.key: i for i, v in enumerate(env.vars)}
-        first: dict[str, EnvVar] = {}
-        previous: dict[str, EnvVar] = {}
+        seen: dict[str, list[EnvVar]] = {}
         for i, v in enumerate(env.vars):
-            if v.key not in first:
-                first[v.key] = previous[v.key] = v
+            # in a template, assignments in exclusive branches (`{% if %}`/`{% else %}`) are
+            # never rendered together
+            together = [u for u in seen.get(v.key, ()) if not u.exclusive_with(v)]
+            seen.setdefault(v.key, []).append(v)
+            if not together:
                 continue
-            earlier = first[v.key]
-            if last[v.key] != i:
+            earlier, previous_value = together[0], together[-1].value
+            overridden = any(w.key == v.key and not w.exclusive_with(v) for w in env.vars[i + 1:])
+            if overridden:
                 outcome = "a later assignment overrides it again"
-            elif v.value == previous[v.key].value:
+            elif v.value == previous_value:
                 outcome = "the repeat is redundant"
             else:
                 outcome = "this later assignment silently wins"
-            same = "the same value" if v.value == previous[v.key].value else "a different value"
-            previous[v.key] = v
+            same = "the same value" if v.value == previous_value else "a different value"
             yield Problem(
                 message=f"'{v.key}' is assigned again in {env.path} with {same}; {outcome}",
                 loc=v.loc,

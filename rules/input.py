@@ -18,6 +18,16 @@ def parse_error(graph: Graph) -> Iterator[Problem]:
     could not parse, or whose structure is not what its format requires (a compose service that
     is a list, an nginx block with a missing `}`), at the place of the problem.
 
+    A file gets a kind only on positive evidence, its name and what it holds: a unified diff
+    named `.env.patch` is not an env file, a HOCON or INI `*.conf` (`key = value` lines, no
+    `;`) is not nginx, a CloudFormation template that names `SecurityGroups` without defining
+    any is not `describe-security-groups` output. A file auditor is not sure it understands is
+    never reported as broken: templates (Jinja `.j2`, `{% if %}`, `{{ var }}`; Go
+    `{{ .Env.X }}`) are read with their tags set aside and expressions standing for unknown
+    values, and when that is not the format any more they get one AUD002 note instead; a port
+    such as `${PORT}:${PORT}/udp` whose variable is unset, or a Terraform rule whose `type` is
+    an expression, is unknown, not malformed.
+
     ## Why is this bad?
     The tool that reads this file in production (docker compose, nginx, the AWS CLI) will refuse
     it or read something else than intended, and none of the other checks can see into it.
@@ -36,7 +46,8 @@ def parse_error(graph: Graph) -> Iterator[Problem]:
     for p in graph.problems:
         if p.rule == "AUD001":
             # Parser messages may quote line numbers; the fingerprint must survive line shifts.
-            yield Problem(message=p.message, loc=p.loc, key=re.sub(r"\d+", "#", p.message))
+            yield Problem(message=p.message, loc=p.loc, key=re.sub(r"\d+", "#", p.message),
+                          severity=p.severity)
 
 
 @rule("AUD002", "file-skipped", "warning", "A file was not read: too large, binary, unreadable, or outside the root.",
@@ -47,6 +58,10 @@ def file_skipped(graph: Graph) -> Iterator[Problem]:
     Reports a file that was not read at all: over the size limit, binary or undecodable,
     unreadable, a link that leads out of the scanned root, an include that points outside it,
     an include cycle, or structures nested or aliased beyond the safety limits.
+
+    At `note` level: a template that cannot be checked, because its tags decide its structure
+    (a compose file rendered from Jinja, an nginx template whose `{% if %}` branches open
+    different blocks); auditor never renders templates whose values live outside the repository.
 
     ## Why is this bad?
     What was not read was not checked: a clean report would be a false reassurance.
@@ -62,7 +77,7 @@ def file_skipped(graph: Graph) -> Iterator[Problem]:
     """
     for p in graph.problems:
         if p.rule == "AUD002":
-            yield Problem(message=p.message, loc=p.loc)
+            yield Problem(message=p.message, loc=p.loc, severity=p.severity)
 
 
 @rule("AUD003", "unused-suppression", "warning", "An inline suppression comment silences nothing.",

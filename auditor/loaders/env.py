@@ -28,6 +28,7 @@ from ..discovery import is_env_template
 from ..model import EnvFile, EnvVar, LoadProblem, Loc
 from ..reader import Lines, Reader
 from .interpolate import interpolate
+from .templates import GO_SUFFIXES, JINJA_SUFFIXES, engine_of, neutralize
 
 # compose-go's isSpace: blanks that never end a line.
 _BLANK = "\t\v\f\r \x85\xa0"
@@ -86,7 +87,43 @@ def load_env(reader: Reader, path: str, *, env: Optional[Mapping[str, str]] = No
     text, problem = reader.read(path)
     if text is None:
         return EnvFile(path=path, template=is_env_template(path)), [problem] if problem else []
-    return parse_env(text, path, env=env)
+    engine = env_template_engine(path, text)
+    if engine is None:
+        return parse_env(text, path, env=env)
+    return _parse_template(text, path, engine, env)
+
+
+def env_template_engine(path: str, text: str) -> Optional[str]:
+    """The template engine of an env file (`.env.j2`, `{% if %}` lines), or None: `{{ var }}`
+    values alone are placeholders of an ordinary env file."""
+    engine = engine_of(path, text)
+    if engine is None:
+        return None
+    named = path.lower().endswith(JINJA_SUFFIXES + GO_SUFFIXES)
+    return engine if named or neutralize(text, engine, keep_expressions=True).text != text else None
+
+
+_LEADING_TAG = re.compile(r"^([ \t]*)(\{\{.*?\}\})(.*)$", re.M)
+
+
+def _parse_template(text: str, path: str, engine: str, env: Optional[Mapping[str, str]],
+                    ) -> tuple[EnvFile, list[LoadProblem]]:
+    """An env template read with its statement tags set aside and `{{ values }}` kept as the
+    placeholders they are; a line that a tag writes whole (`{{ extra_env }}`) is unknown."""
+    neutral = neutralize(text, engine, keep_expressions=True)
+    prepared = _LEADING_TAG.sub(lambda m: " " * len(m.group(0)), neutral.text)
+    env_file, problems = parse_env(prepared, path, env=env)
+    vars_ = tuple(v.model_copy(update={"branch": neutral.branches[v.loc.line - 1]})
+                  if v.loc.line - 1 < len(neutral.branches) else v for v in env_file.vars)
+    env_file = env_file.model_copy(update={"vars": vars_})
+    if problems:
+        # not sure what the rendered file will hold: one note, never a parse error
+        first = min(problems, key=lambda p: (p.loc.line, p.loc.column))
+        problems = [LoadProblem(
+            rule="AUD002", severity="note", loc=first.loc,
+            message=f"{'Jinja' if engine == 'jinja' else 'Go'} template: {len(problems)} line(s) do not "
+                    "read as KEY=value with the template tags set aside; they were not checked")]
+    return env_file, problems
 
 
 def parse_env(text: str, path: str, *, env: Optional[Mapping[str, str]] = None,

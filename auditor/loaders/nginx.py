@@ -17,6 +17,7 @@ from ..reader import Reader
 from .nginx_includes import IncludeResolver, Runner, expand
 from .nginx_syntax import Stmt, parse_text
 from .nginx_values import parse_listen, parse_location, parse_target, parse_upstream_server
+from .templates import engine_of, neutralize
 
 _NGINX_IMAGES = ("nginx", "openresty", "tengine", "angie", "swag")
 
@@ -64,7 +65,17 @@ class _Loader:
             tree = None
             try:
                 text, problem = self.reader.read(path)
-                if text is not None:
+                engine = engine_of(path, text) if text is not None else None
+                if text is not None and engine is not None:
+                    # a template: its tags set aside, expressions as unknown values
+                    neutral = neutralize(text, engine)
+                    tree, problem = parse_text(path, neutral.text, self.reader.limits.max_depth)
+                    if problem is not None and problem.rule == "AUD001":
+                        tree, problem = None, LoadProblem(
+                            rule="AUD002", severity="note", loc=Loc(path=path),
+                            message=f"{'Jinja' if engine == 'jinja' else 'Go'} template that does "
+                                    "not read as nginx with its tags set aside; not checked")
+                elif text is not None:
                     tree, problem = parse_text(path, text, self.reader.limits.max_depth)
             except Exception as exc:
                 problem = LoadProblem(rule="AUD001", message=f"nginx: cannot be parsed: {type(exc).__name__}",
