@@ -230,6 +230,11 @@ def plaintext_secret(graph: Graph) -> Iterator[Problem]:
     Rotate the secret (it must be considered leaked), then keep it out of the repository: an
     untracked `.env` (listed in `.gitignore`) with a committed `.env.example` holding
     placeholders, compose `secrets:` read from files, or a secret manager.
+
+    `auditor fix --unsafe-fixes` moves a compose `environment:` value to the project's git-
+    ignored `.env`, references it as `${KEY}` and adds the key without its value to the env
+    template (unsafe: the value then comes from an uncommitted file; refused when there is no
+    git-ignored `.env`).
     """
     for a in assignments(graph):
         found = plaintext_kind(a)

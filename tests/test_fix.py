@@ -105,3 +105,13 @@ def test_sarif_results_carry_the_verified_safe_fixes():
     assert "127.0.0.1:" in replacement["insertedContent"]["text"]
     # unsafe fixes are never suggested in review
     assert not any(r.get("fixes") for r in results if r["ruleId"] == "EXP001")
+
+
+def test_moving_a_secret_to_env_never_shows_it(tmp_path):
+    work = tmp_path / "stack"
+    shutil.copytree(REPO / "fixtures/rules/SEC001/fix-unsafe-move-to-env/before", work)
+    subprocess.run(["git", "init", "-q", str(work)], check=True, capture_output=True)
+    proc = _cli("fix", str(work), "--unsafe-fixes", "--select", "SEC001")
+    assert "+POSTGRES_PASSWORD=" in proc.stdout and "${POSTGRES_PASSWORD}" in proc.stdout
+    for secret in ("FaKe-Pg-Passw0rd-2024", "FaKe-Api-T0ken-77x9"):
+        assert secret not in proc.stdout + proc.stderr

@@ -113,7 +113,7 @@ def fixes_for(report: "engine.Report", config: Config, *, unsafe: bool = False, 
     for fix in proposed:  # the first fix wins a contested line; the next run proposes the rest
         if not any(overlaps(a, b) for c in chosen for a in c.edits for b in fix.edits):
             chosen.append(fix)
-    good, bad = verified(run.texts, chosen, _checker(config, select, ignore, env_files))
+    good, bad = verified(run.texts, chosen, _checker(config, select, ignore, env_files, report.files))
     run.fixes = good
     for fix, why in bad:
         run.refusals += [Refusal(fix.rule, fp, fix.edits[0].path, fix.edits[0].start, f"not offered: {why}")
@@ -121,11 +121,15 @@ def fixes_for(report: "engine.Report", config: Config, *, unsafe: bool = False, 
     return run
 
 
-def _checker(config: Config, select, ignore, env_files):
+def _checker(config: Config, select, ignore, env_files, files):
+    from ..suppress import drop_uncommitted_secrets
+
     def check(root: Path) -> dict[str, str]:
         report = engine.check([root], config, select=select, ignore=ignore, env_files=env_files,
                               use_config_baseline=False)
-        return {f.fingerprint: f"{f.rule} {f.path}:{f.line}" for f in report.findings}
+        # the copy has no git: judge its findings by what git says of the real files
+        found = drop_uncommitted_secrets(report.findings, files)
+        return {f.fingerprint: f"{f.rule} {f.path}:{f.line}" for f in found}
     return check
 
 

@@ -5,6 +5,7 @@ second run proposes nothing, and the rule no longer reports what was fixed."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,8 @@ def _cases():
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".git" not in p.relative_to(root).parts}
 
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -30,6 +32,8 @@ def test_fix_case(case: Path, tmp_path: Path):
     unsafe = case.name.startswith("fix-unsafe-")
     work = tmp_path / "tree"
     shutil.copytree(case / "before", work)
+    if (work / ".gitignore").is_file():  # a case about git-ignored files needs a work tree
+        subprocess.run(["git", "init", "-q", str(work)], check=True, capture_output=True)
     config = load_config(None)
     before = {f.fingerprint for f in engine.check([work], config, select=[rule_id]).findings}
     assert before, "the before/ tree must have a finding to fix"

@@ -13,6 +13,7 @@ from .compose import bind_loopback, healthcheck
 from .env import dead_assignments
 from .nginx import tls_protocols, websocket_upgrade
 from .proxy import retarget
+from .secrets import move_to_env
 from .urls import service_name
 
 Fixer = Callable[[list, Context], Iterable[Union[Fix, Refusal]]]
@@ -24,6 +25,7 @@ FIXERS: dict[str, Fixer] = {
     "NGX001": retarget,
     "NGX003": tls_protocols,
     "ORD003": healthcheck,
+    "SEC001": move_to_env,
     "URL003": websocket_upgrade,
     "URL004": service_name,
 }
