@@ -71,12 +71,16 @@ def _ps(session: Session, project: str, found: Containers, pending: list) -> Opt
     what = f"compose project {project}"
     r, started = session.run(["docker", "compose", "--project-name", project, "ps", "--all", "--format", "json"])
     via = "docker compose ps"
+    if not r.ok and r.status != "failed":
+        session.record("docker", what, "unavailable", session.reason(r), result=r, started=started)
+        return None
     if not r.ok:
         # No Compose plugin (or an old one without --format json): the same containers by label.
         alt, alt_started = session.run(["docker", "ps", "--all", "--no-trunc", "--filter",
                                         f"label=com.docker.compose.project={project}", "--format", "{{json .}}"])
         if not alt.ok:
-            session.record("docker", what, "unavailable", session.reason(r), result=r, started=started)
+            why = f"{session.reason(r)}; then {session.reason(alt)}"
+            session.record("docker", what, "unavailable", why, result=alt, started=started)
             return None
         r, started, via = alt, alt_started, "docker ps"
     else:

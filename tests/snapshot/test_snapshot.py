@@ -195,6 +195,7 @@ def test_docker_permission_denied_is_a_reason(tmp_path, on_path):
     (docker, sockets) = manifest(live)["sources"]
     assert docker["status"] == "unavailable"
     assert docker["reason"].startswith("docker: exit status 1: permission denied while trying to connect")
+    assert "; then docker: exit status 1: permission denied" in docker["reason"]
     assert sockets["status"] == "collected"
 
 
