@@ -430,3 +430,32 @@ def test_nginx_dump_keeps_config_that_an_environment_repeats_but_masks_its_secre
     assert HARENA_ENV["POSTGRES_PASSWORD"] not in text
     report = check_json(str(HARENA), "--live", str(live), "--select", "DRF002")
     assert [m for p, m in drift(report) if p.startswith("live:nginx")] == []
+
+
+def test_a_folder_inside_the_repository_is_live_state_not_config(tmp_path, on_path):
+    import shutil
+
+    on_path(harena_fakes(tmp_path / "fakes"))
+    root = tmp_path / "harena"
+    shutil.copytree(HARENA, root)
+    for _ in range(2):  # the second run must not read the first one's files as declared config
+        assert snapshot("-o", str(root / "live"), "--project-dir", str(root)).exit_code == 0
+    report = check_json(str(root), "--live", str(root / "live"), "--select", "DRF002")
+    assert drift(report) == sorted((p.replace("live:", "live/"), m.replace("live:", "live/"))
+                                   for p, m in expected_drift("json"))
+
+
+def test_groups_known_by_name_only_are_asked_by_name(tmp_path, on_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "sg.tf").write_text('resource "aws_security_group" "web" {\n  name = "web-sg"\n  ingress {\n'
+                                '    from_port = 443\n    to_port = 443\n    protocol = "tcp"\n'
+                                '    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n')
+    f = Fakes(tmp_path / "fakes")
+    f.answer("aws", ["ec2", "describe-security-groups", "--output", "json", "--filters",
+                     "Name=group-name,Values=web-sg"], json.dumps({"SecurityGroups": []}))
+    on_path(f)
+    live = tmp_path / "live"
+    assert snapshot("-o", str(live), "--project-dir", str(root), "--source", "aws").exit_code == 0
+    (e,) = manifest(live)["sources"]
+    assert (e["status"], e["detail"], e["file"]) == ("collected", {"groups": 0}, "describe-security-groups.json")
