@@ -55,6 +55,17 @@ class HostsSection(_Section):
         default=(), description="Hostnames served elsewhere: a URL to one of them is never judged "
         "against this repo's nginx, even when a server_name matches (URL002).",
     )
+    groups: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Named hosts, each with the folders (or globs) whose compose projects and nginx "
+        "configurations run on it together, e.g. server = [\".\", \"monitoring\"]. Without it, "
+        "projects of different folders share a host only on evidence (a host nginx routing to both, "
+        "a network joined by name, a shared env file, one docs file describing both).",
+    )
+    independent: tuple[str, ...] = Field(
+        default=(), description="Folders (or globs) of examples that each run alone: nothing "
+        "inferred puts a project there on a host with another project.",
+    )
 
 
 class DocsSection(_Section):
@@ -154,6 +165,10 @@ class Config(_Section):
                 "include": tuple(fix(p) for p in self.include),
                 "exclude": tuple(fix(p) for p in self.exclude),
                 "per_file_ignores": {fix(k): v for k, v in self.per_file_ignores.items()},
+                "hosts": self.hosts.model_copy(update={
+                    "groups": {k: tuple(fix(p) for p in v) for k, v in self.hosts.groups.items()},
+                    "independent": tuple(fix(p) for p in self.hosts.independent),
+                }),
             })
         rebased._source = self._source
         rebased._root = Path(root)

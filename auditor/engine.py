@@ -102,7 +102,8 @@ def _load_graph(root: Path, paths: Sequence[str], config: Config,
     if live is not None:
         inputs = attach_live(inputs, live, reader)
     graph = build_graph(inputs, public_addresses=config.hosts.public_addresses,
-                        external_hosts=config.hosts.external)
+                        external_hosts=config.hosts.external, host_groups=dict(config.hosts.groups),
+                        independent=config.hosts.independent)
     return graph, reader
 
 

@@ -181,7 +181,11 @@ class MissingVar(Frozen):
 
 
 class ComposeProject(Frozen):
-    id: str  # stable: the directory plus the first file, relative to the root
+    """The files compose loads together. An overlay variant (`-f base.yml -f overlay.yml`) is
+    a project of its own (`base` names the project it is layered on): overlays of one base
+    are alternatives, never one stack."""
+
+    id: str  # stable: the first file, relative to the root ("base.yml+overlay.yml" for a variant)
     name: str
     directory: str  # relative to the root ("" for the root)
     files: tuple[str, ...]  # base first, then overrides in merge order
@@ -191,6 +195,11 @@ class ComposeProject(Frozen):
     networks: tuple[str, ...] = ()
     volumes: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
+    # real names of networks another project can join: `external: true` or an explicit `name:`
+    shared_networks: tuple[str, ...] = ()
+    imports: tuple[str, ...] = ()  # compose files read through `include` and `extends: {file:}`
+    base: Optional[str] = None  # for an overlay variant: the id of the project it is layered on
+    evidence: str = ""  # why these files are loaded together (beyond compose's default file)
     loc: Loc
 
 

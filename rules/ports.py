@@ -1,6 +1,7 @@
 """PORT: host ports claimed twice, across every compose project and the host nginx."""
 from __future__ import annotations
 
+from functools import cmp_to_key
 from typing import Iterator
 
 from auditor.graph import addresses as addr
@@ -57,15 +58,66 @@ def host_port_conflict(graph: Graph) -> Iterator[Problem]:
     addresses (`127.0.0.1` and `127.0.0.2`), or stop publishing the one nginx reaches over the
     compose network anyway.
     """
-    items = sorted(enumerate(graph.listeners), key=lambda il: (il[1].port, il[1].port_end, il[0]))
-    for i, (_, a) in enumerate(items):
-        for _, b in items[i + 1:]:
+    found: list[tuple[frozenset, list[Listener], str]] = []
+    for members, evidence in _scopes(graph):
+        listeners = [l for l in graph.listeners if (l.project or l.config) in members]
+        for group in _contested(graph, listeners):
+            ident = frozenset(_ident(graph, l) for l in group)
+            found.append((ident, group, evidence))
+    # One finding per contested bind: the same claimants met in several deployments (a base
+    # and its variants) count once, and a group that another one contains is left to it.
+    found.sort(key=lambda f: -len(f[0]))
+    kept: list[frozenset] = []
+    for ident, group, evidence in found:
+        if any(ident <= k for k in kept):
+            continue
+        kept.append(ident)
+        yield _problem(graph, group, evidence)
+
+
+def _scopes(graph: Graph) -> Iterator[tuple[set[str], str]]:
+    """The sets of projects and host nginx configurations that run together, with the
+    evidence that puts different folders on one host."""
+    if not graph.deployments:
+        yield {l.project or l.config or "" for l in graph.listeners}, ""
+        return
+    for d in graph.deployments:
+        host = graph.host(d.host)
+        families = len(host.families) if host else 1
+        evidence = "; ".join(e.text for e in host.evidence[:2]) if host and (families > 1 or d.nginx) else ""
+        yield set(d.projects) | set(d.nginx), evidence
+
+
+def _ident(graph: Graph, l: Listener) -> tuple:
+    # a base's listener and its copy in an overlay variant are one listener
+    return (l.kind, graph.service_name(l.service) if l.service else "", l.loc.path, l.loc.line,
+            l.loc.column, l.address, l.port, l.protocol)
+
+
+def _contested(graph: Graph, listeners: list[Listener]) -> list[list[Listener]]:
+    """Groups of listeners that collide, each group closed under collision."""
+    items = sorted(listeners, key=lambda l: (l.port, l.port_end, l.loc.path, l.loc.line, l.loc.column))
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    hit = set()
+    for i, a in enumerate(items):
+        for j in range(i + 1, len(items)):
+            b = items[j]
             if b.port > a.port_end:
                 break
-            if not _conflict(graph, a, b):
-                continue
-            first, later = (a, b) if _before(graph, a, b) else (b, a)
-            yield _problem(graph, first, later)
+            if _conflict(graph, a, b):
+                hit.update((i, j))
+                parent[find(j)] = find(i)
+    groups: dict[int, list[Listener]] = {}
+    for i in sorted(hit):
+        groups.setdefault(find(i), []).append(items[i])
+    return list(groups.values())
 
 
 def _conflict(graph: Graph, a: Listener, b: Listener) -> bool:
@@ -81,6 +133,10 @@ def _conflict(graph: Graph, a: Listener, b: Listener) -> bool:
         if sa is not None and sb is not None and sa.profiles and sb.profiles:
             return bool(set(sa.profiles) & set(sb.profiles))
     return True
+
+
+def _same_place(a: Listener, b: Listener) -> bool:
+    return (a.loc.path, a.loc.line, a.loc.column) == (b.loc.path, b.loc.line, b.loc.column)
 
 
 def _before(graph: Graph, a: Listener, b: Listener) -> bool:
@@ -100,34 +156,54 @@ def _project_of(graph: Graph, l: Listener):
     return next((p for p in graph.projects if p.id == s.project), None)
 
 
-def _name(graph: Graph, l: Listener, other: Listener) -> str:
+def _name(graph: Graph, l: Listener, group: list[Listener]) -> str:
     if l.kind == "nginx":
         return "host nginx"
     s = graph.service(l.service)
     name = s.name if s else (l.service or "?")
-    o = graph.service(other.service) if other.kind == "compose" else None
-    if s is not None and o is not None and o.name == s.name and o.project != s.project:
+    twins = [o for o in group if o.kind == "compose" and o is not l and graph.service_name(o.service) == name
+             and _family(graph, o) != _family(graph, l)]
+    if s is not None and twins:
         project = _project_of(graph, l)
         where = project.files[0] if project and project.files else s.project
         return f"'{name}' ({where})"
     return f"'{name}'"
 
 
-def _problem(graph: Graph, first: Listener, later: Listener) -> Problem:
-    low, high = max(first.port, later.port), min(first.port_end, later.port_end)
+def _family(graph: Graph, l: Listener) -> str:
+    p = _project_of(graph, l)
+    return (p.base or p.id) if p else ""
+
+
+def _problem(graph: Graph, group: list[Listener], evidence: str) -> Problem:
+    order = sorted(group, key=cmp_to_key(lambda a, b: -1 if _before(graph, a, b) and not _same_place(a, b) else
+                                         (1 if not _before(graph, a, b) else 0)))
+    later, others = order[-1], order[:-1]
+    first = others[0]
+    low = max(l.port for l in group) if len(group) == 2 else min(max(later.port, o.port) for o in others)
+    high = min(l.port_end for l in group) if len(group) == 2 else max(min(later.port_end, o.port_end) for o in others)
     ports = f"port {low}" if low == high else f"ports {low}-{high}"
     where = addr.overlap_bind(first.address, later.address)
     head = f"host {ports}/{later.protocol} on {where} {'is' if low == high else 'are'}"
-    if first.kind == later.kind == "compose" and first.service == later.service:
-        message = f"{head} published twice by {_name(graph, later, first)}"
-    elif first.kind == later.kind == "compose":
-        message = f"{head} published by both {_name(graph, first, later)} and {_name(graph, later, first)}"
+    compose = all(l.kind == "compose" for l in group)
+    names = [_name(graph, l, group) for l in order]
+    if len(group) == 2 and compose and first.service == later.service:
+        message = f"{head} published twice by {names[-1]}"
+    elif len(group) == 2:
+        message = f"{head} {'published' if compose else 'claimed'} by both {names[0]} and {names[1]}"
     else:
-        message = f"{head} claimed by both {_name(graph, first, later)} and {_name(graph, later, first)}"
-    note = "host nginx listens here" if first.kind == "nginx" else "also published here"
+        listed = ", ".join(dict.fromkeys(names[:-1]))
+        message = (f"{head} {'published' if compose else 'claimed'} by {len(group)} "
+                   f"{'services' if compose else 'listeners'}: {listed} and {names[-1]}")
+    families = {_family(graph, l) for l in group if l.kind == "compose"}
+    if evidence and (len(families) > 1 or not compose):
+        message += f" (one host: {evidence})"
+    related = tuple(
+        Related(path=o.loc.path, line=o.loc.line, column=o.loc.column,
+                message="host nginx listens here" if o.kind == "nginx" else "also published here")
+        for o in others)
     return Problem(
-        message=message, loc=later.loc,
-        related=(Related(path=first.loc.path, line=first.loc.line, column=first.loc.column, message=note),),
-        # The other side's file tells apart two conflicts at one listener with the same words.
-        key=f"{message}|{first.loc.path}",
+        message=message, loc=later.loc, related=related,
+        # The other sides' files tell apart two conflicts at one listener with the same words.
+        key=f"{message}|{'|'.join(sorted({o.loc.path for o in others}))}",
     )

@@ -6,6 +6,7 @@ from typing import Iterable, Optional
 
 from ..model import Inputs, Loc, NginxConfig, NginxServer, Service
 from . import addresses as addr
+from .deployments import NginxPlacement, plan
 from .model import Exposure, Graph, Listener, ProxyLink, UrlRef, service_key
 from .ports import PortIndex
 from .routing import ServerIndex, is_catch_all, route, tls_on
@@ -18,13 +19,24 @@ _GATEWAY_VIA = "172.17.0.1"
 
 
 def build_graph(inputs: Inputs, *, public_addresses: Iterable[str] = (),
-                external_hosts: Iterable[str] = ()) -> Graph:
+                external_hosts: Iterable[str] = (), host_groups: Optional[dict] = None,
+                independent: Iterable[str] = ()) -> Graph:
     services = {service_key(s): s for p in inputs.projects for s in p.services}
     names = _name_index(inputs)
-    listeners = _listeners(inputs, services)
+    deploy = plan(inputs, host_groups or {}, tuple(independent))
+    placements = {p.config: p for p in deploy.placements}
+    host_of: dict[str, str] = {}  # project id or host nginx config id -> host id
+    for d in deploy.deployments:
+        for item in (*d.projects, *d.nginx):
+            host_of[item] = d.host
+    listeners = _listeners(inputs, services, placements, host_of)
     by_port = _listeners_by_port(listeners)
+    by_host: dict[str, list[Listener]] = defaultdict(list)
+    for l in listeners:
+        by_host[host_of.get(l.project or l.config or "", "")].append(l)
+    host_ports = {h: _listeners_by_port(ls) for h, ls in by_host.items()}
     publics = tuple(sorted({a.lower() for a in public_addresses}))
-    links = _proxy_links(inputs, services, names, by_port)
+    links = _proxy_links(inputs, services, names, host_ports, placements, host_of)
     link_index = {(l.server, l.location): l for l in links if l.location is not None}
     instances = _instances(inputs, services)
     external = {h.lower() for h in external_hosts}
@@ -32,7 +44,8 @@ def build_graph(inputs: Inputs, *, public_addresses: Iterable[str] = (),
     exposures = _exposures(inputs, listeners)
     return Graph.from_inputs(
         inputs, public_addresses=publics, listeners=tuple(listeners), proxy_links=tuple(links),
-        urls=tuple(urls), exposures=tuple(exposures),
+        urls=tuple(urls), exposures=tuple(exposures), hosts=deploy.hosts,
+        deployments=deploy.deployments, placements=deploy.placements,
     )
 
 
@@ -59,7 +72,8 @@ def _networks(service: Service) -> set[str]:
 # ---------------------------------------------------------------- listeners
 
 
-def _listeners(inputs: Inputs, services: dict[str, Service]) -> list[Listener]:
+def _listeners(inputs: Inputs, services: dict[str, Service], placements: dict[str, NginxPlacement],
+               host_of: dict[str, str]) -> list[Listener]:
     out: list[Listener] = []
     for key, s in services.items():
         host_mode = s.network_mode == "host"
@@ -74,13 +88,18 @@ def _listeners(inputs: Inputs, services: dict[str, Service]) -> list[Listener]:
                 address = addr.normalize_bind(p.host_ip)
             out.append(Listener(
                 kind="compose", address=address, port=rng[0], port_end=rng[1],
-                protocol=p.protocol, service=key, target=p.target, active=s.active_by_default,
-                loc=p.loc,
+                protocol=p.protocol, service=key, project=s.project, target=p.target,
+                active=s.active_by_default, loc=p.loc,
             ))
-    seen: set[tuple[str, int]] = set()
+    seen: set[tuple[str, str, int]] = set()
     for config in inputs.nginx:
-        if config.runs_in is not None and not config.runs_in_host_network:
-            continue  # its listens are container ports; the service's published ports are on the host
+        where = placements.get(config.id)
+        if where is not None and where.where != "host" or where is None and config.runs_in is not None \
+                and not config.runs_in_host_network:
+            # in a container its listens are container ports (the service's published ports are
+            # on the host); of unknown placement, they bind nothing known
+            continue
+        host = host_of.get(config.id, "")
         for server in config.servers:
             for l in server.listens:
                 if l.unix is not None or l.port == 0:
@@ -88,10 +107,11 @@ def _listeners(inputs: Inputs, services: dict[str, Service]) -> list[Listener]:
                 bind = addr.normalize_bind(l.address, ipv6=l.ipv6)
                 if bind == "" and not l.ipv6:
                     bind = addr.ALL_V4
-                if (bind, l.port) in seen:
-                    continue
-                seen.add((bind, l.port))
-                out.append(Listener(kind="nginx", address=bind, port=l.port, port_end=l.port, loc=l.loc))
+                if (host, bind, l.port) in seen:
+                    continue  # one nginx per host: its sites share their sockets
+                seen.add((host, bind, l.port))
+                out.append(Listener(kind="nginx", address=bind, port=l.port, port_end=l.port,
+                                    config=config.id, loc=l.loc))
     return out
 
 
@@ -119,10 +139,16 @@ def host_listener(by_port: dict[int, list[Listener]], host: str, port: int,
 
 
 def _proxy_links(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Service]],
-                 by_port: dict[int, list[Listener]]) -> list[ProxyLink]:
+                 host_ports: dict[str, dict[int, list[Listener]]], placements: dict[str, NginxPlacement],
+                 host_of: dict[str, str]) -> list[ProxyLink]:
     links: list[ProxyLink] = []
     for config in inputs.nginx:
         runner = services.get(config.runs_in or "")
+        where = placements.get(config.id)
+        unknown = where is not None and where.where == "unknown"
+        host = host_of.get(config.id) or (host_of.get(runner.project, "") if runner else "")
+        by_port = host_ports.get(host, {})
+        local = {k: s for k, s in services.items() if host_of.get(s.project) == host}
         own_ports = {l.port for s in config.servers for l in s.listens}
         upstreams = {u.name: u for u in config.upstreams}
         for server in config.servers:
@@ -137,24 +163,29 @@ def _proxy_links(inputs: Inputs, services: dict[str, Service], names: dict[str, 
                 if t.upstream and t.upstream in upstreams:
                     for us in upstreams[t.upstream].servers:
                         link = _resolve(config, server, loc.path, us.host, us.port, "http",
-                                        us.loc, runner, own_ports, services, names, by_port)
+                                        us.loc, runner, own_ports, local, names, by_port, unknown)
                         links.append(link.model_copy(update={"upstream": t.upstream}))
                     continue
                 links.append(_resolve(config, server, loc.path, t.host, t.port, t.scheme, t.loc,
-                                      runner, own_ports, services, names, by_port))
+                                      runner, own_ports, local, names, by_port, unknown))
     return links
 
 
 def _resolve(config: NginxConfig, server: NginxServer, location: Optional[str], host: str,
              port: Optional[int], scheme: str, loc: Loc, runner: Optional[Service], own_ports: set[int],
              services: dict[str, Service], names: dict[str, list[Service]],
-             by_port: dict[int, list[Listener]]) -> ProxyLink:
+             by_port: dict[int, list[Listener]], unknown: bool = False) -> ProxyLink:
     host = host.lower()
     if port is None:
         port = 443 if scheme in ("https", "grpcs") else 80
     base = dict(config=config.id, server=server.id, location=location, host=host, port=port, loc=loc)
     if host.startswith("unix:"):
         return ProxyLink(**base, kind="external")
+    if unknown:
+        # where this nginx runs is not known: a name or a loopback address may mean anything
+        if ("." in host and not addr.is_ip(host)) or (addr.is_ip(host) and not addr.is_loopback(host)):
+            return ProxyLink(**base, kind="external")
+        return ProxyLink(**base, kind="unknown", reason="where this nginx runs is not known")
     on_host = runner is None or config.runs_in_host_network
     if on_host or host in _HOST_GATEWAYS:
         if addr.is_loopback(host) or host in _HOST_GATEWAYS or host in ("0.0.0.0", "::"):

@@ -9,8 +9,8 @@ from typing import Any, Callable, Literal, Optional, TypeVar
 from pydantic import PrivateAttr
 
 from ..model import ComposeProject, Frozen, Inputs, Loc, NginxConfig, NginxLocation, NginxServer, Service
+from .deployments import Deployment, Host, NginxPlacement
 from .ports import PortIndex
-
 
 T = TypeVar("T")
 
@@ -28,6 +28,8 @@ class Listener(Frozen):
     port_end: int
     protocol: str = "tcp"
     service: Optional[str] = None  # service key for compose listeners
+    project: Optional[str] = None  # the compose project (variant) it belongs to
+    config: Optional[str] = None  # the nginx configuration, for nginx listeners
     target: Optional[int] = None  # container port matching `port`
     active: bool = True  # False for services only started under a non-default profile
     loc: Loc
@@ -41,7 +43,8 @@ class Listener(Frozen):
         return self.target + (port - self.port)
 
 
-ProxyKind = Literal["service", "host", "nginx", "self", "external", "variable", "unresolved"]
+# "unknown": where the nginx runs (and so what the target resolves to) cannot be known
+ProxyKind = Literal["service", "host", "nginx", "self", "external", "variable", "unresolved", "unknown"]
 
 
 class ProxyLink(Frozen):
@@ -111,11 +114,17 @@ class Graph(Inputs):
     proxy_links: tuple[ProxyLink, ...] = ()
     urls: tuple[UrlRef, ...] = ()
     exposures: tuple[Exposure, ...] = ()
+    hosts: tuple[Host, ...] = ()  # the deployment model: what shares a machine, on what evidence
+    deployments: tuple[Deployment, ...] = ()
+    placements: tuple[NginxPlacement, ...] = ()  # where each nginx configuration runs
 
     _services: dict[str, Service] = PrivateAttr(default_factory=dict)
     _servers: dict[str, tuple[NginxConfig, NginxServer]] = PrivateAttr(default_factory=dict)
     _listener_index: Optional[PortIndex[Listener]] = PrivateAttr(default=None)
     _memo: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _placement: dict[str, NginxPlacement] = PrivateAttr(default_factory=dict)
+    _hosts: dict[str, Host] = PrivateAttr(default_factory=dict)
+    _deployments_of: dict[str, list[Deployment]] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, _ctx: object) -> None:
         for project in self.projects:
@@ -124,6 +133,12 @@ class Graph(Inputs):
         for config in self.nginx:
             for server in config.servers:
                 self._servers[server.id] = (config, server)
+        self._placement = {p.config: p for p in self.placements}
+        self._hosts = {h.id: h for h in self.hosts}
+        self._deployments_of: dict[str, list[Deployment]] = {}
+        for d in self.deployments:
+            for item in (*d.projects, *d.nginx):
+                self._deployments_of.setdefault(item, []).append(d)
 
     @classmethod
     def from_inputs(cls, inputs: Inputs, **joins: object) -> "Graph":
@@ -188,4 +203,41 @@ class Graph(Inputs):
 
     @property
     def host_nginx(self) -> list[NginxConfig]:
-        return [c for c in self.nginx if c.runs_in is None or c.runs_in_host_network]
+        """The configurations known to run in an nginx on the host (not unknown placement)."""
+        return [c for c in self.nginx if self.placement(c.id).where == "host"]
+
+    # -- deployments ---------------------------------------------------------
+
+    def placement(self, config_id: str) -> NginxPlacement:
+        found = self._placement.get(config_id)
+        if found is not None:
+            return found
+        config = next((c for c in self.nginx if c.id == config_id), None)
+        where = "host" if config is not None and (config.runs_in is None or config.runs_in_host_network) \
+            else "container"
+        return NginxPlacement(config=config_id, where=where, service=config.runs_in if config else None)
+
+    def deployments_of(self, item: str) -> list[Deployment]:
+        """The deployments a project (variant) id or a host nginx configuration id is part of."""
+        return self._deployments_of.get(item, [])
+
+    def host(self, host_id: str) -> Optional[Host]:
+        return self._hosts.get(host_id)
+
+    def host_of(self, item: str) -> Optional[Host]:
+        found = self.deployments_of(item)
+        return self._hosts.get(found[0].host) if found else None
+
+    def together(self, a: str, b: str) -> Optional[Deployment]:
+        """A deployment where both items (project ids, host nginx config ids) run, if any."""
+        ids = {d.id for d in self.deployments_of(b)}
+        return next((d for d in self.deployments_of(a) if d.id in ids), None)
+
+    def host_evidence(self, a: str, b: str) -> str:
+        """Why two items of different folders are taken to share a host ("" within one project
+        family or when nothing joins them)."""
+        d = self.together(a, b)
+        if d is None:
+            return ""
+        host = self._hosts.get(d.host)
+        return "; ".join(e.text for e in host.evidence[:2]) if host else ""

@@ -25,7 +25,7 @@ from typing import Any, Iterator, Mapping, Optional, Sequence
 
 from ..model import ComposeProject, LoadProblem, Loc, MissingVar
 from ..reader import Reader
-from .compose_merge import _Partial, _freeze_service, _merge_service, _strip_markers
+from .compose_merge import _Override, _Partial, _freeze_service, _merge_service, _strip_markers
 from .compose_service import _FileReader, env_value
 from .interpolate import interpolate
 from .yamlsrc import YList, YMap, parse_documents
@@ -64,8 +64,8 @@ def load_projects(reader: Reader, compose_files: Sequence[str], env_files: Seque
     session = _Session(reader)
     projects = []
     with _no_gc():
-        for files in _group(session, compose_files):
-            project = session.project(files, env_files, posixpath.dirname(files[0]))
+        for group in _groups(session, compose_files):
+            project = session.project(group.files, env_files, posixpath.dirname(group.files[0]), group)
             if project is not None:
                 projects.append(project)
     return projects, session.result_problems()
@@ -145,48 +145,94 @@ def _clean(path: str) -> str:
     return "" if path == "." else path
 
 
+class Group:
+    """The files of one project, base first, and why they are loaded together."""
+
+    def __init__(self, files: list[str], evidence: str = "", base: Optional[list[str]] = None):
+        self.files = files
+        self.evidence = evidence
+        self.base = base  # the base's files when this is an overlay variant of it
+
+    @property
+    def id(self) -> str:
+        # A variant is its base plus one overlay: named after both, unique among projects.
+        return self.files[0] if self.base is None else f"{self.files[0]}+{self.files[-1]}"
+
+
 def _group(session: "_Session", compose_files: Sequence[str]) -> list[list[str]]:
+    return [g.files for g in _groups(session, compose_files)]
+
+
+def _groups(session: "_Session", compose_files: Sequence[str]) -> list[Group]:
+    """Per folder: the default project (compose's default file plus its override), then every
+    other file either as an overlay of a project of that folder (merged onto it as `-f base -f
+    overlay` would, each overlay a variant of its own: overlays are alternatives, not one stack)
+    or as a project of its own."""
     by_dir: dict[str, list[str]] = {}
     for f in dict.fromkeys(_clean(f) for f in compose_files):
         by_dir.setdefault(posixpath.dirname(f), []).append(f)
-    groups: list[list[str]] = []
+    groups: list[Group] = []
     for directory in sorted(by_dir):
         paths = {posixpath.basename(f): f for f in by_dir[directory]}
         default = next((paths[n] for n in DEFAULT_FILES if n in paths), None)
-        projects: list[tuple[list[str], set[str]]] = []
+        bases: list[Group] = []
+        variants: list[Group] = []
         rest = sorted(paths.values())
         if default is not None:
             base = [default]
             override = next((paths[n] for n in OVERRIDE_FILES if n in paths), None)
             if override is not None:
                 base.append(override)
-            services: set[str] = set()
-            for f in base:
-                services |= session.service_names(f) or set()
-            projects.append((base, services))
+            bases.append(Group(base, "compose's default files" if override else ""))
             rest = [f for f in rest if f not in base]
-        else:
-            # the file with most services first: it is the likeliest base of the others
-            rest.sort(key=lambda f: (-len(session.service_names(f) or ()), f))
-        for f in rest:
-            names = session.service_names(f)
-            home = next((p for p in projects if names is not None and names <= p[1]), None)
-            if home is not None:
-                home[0].append(f)
+        # the file with most services first: it is the likeliest base of the others
+        rest.sort(key=lambda f: (-len(session.service_names(f) or ()), f))
+        for f in [f for f in rest if session.service_names(f) == set()]:
+            rest.remove(f)
+            if bases:  # networks or volumes for the project: part of it, as an override is
+                bases[0].files.append(f)
             else:
-                projects.append(([f], set(names or ())))
-        for files, _ in projects:
-            files[1:] = _override_order(files[1:], default)
-            groups.append(files)
+                bases.append(Group([f]))
+        for f in rest:
+            found = next(((b, why) for b in bases
+                          for why in (_overlay_evidence(session, f, b.files),) if why), None)
+            if found is not None:
+                b, why = found
+                variants.append(Group(b.files + [f], why, base=b.files))
+            else:
+                bases.append(Group([f]))
+        groups.extend(bases)
+        groups.extend(variants)
     return groups
 
 
-def _override_order(files: list[str], default: Optional[str]) -> list[str]:
-    """compose's own override first (when a default file exists), then the others by name."""
-    if default is None:
-        return sorted(files)
-    own = [f for f in files if posixpath.basename(f) in OVERRIDE_FILES][:1]
-    return own + sorted(f for f in files if f not in own)
+def _overlay_evidence(session: "_Session", path: str, base: list[str]) -> str:
+    """Why `path` is meant to be loaded on top of `base` ("" when it is not): it names
+    services of the base (adds to them without an image of its own, or depends on / links to
+    them without defining them). A file that
+    stands alone (`docker-compose.dev.yml` with complete services of its own) is a project of
+    its own: an alternative, whatever its name says."""
+    names = session.service_names(path)
+    if names is None:
+        return ""
+    base_names: set[str] = set()
+    for f in base:
+        base_names |= session.service_names(f) or set()
+    # restating a service in full is what an alternative stack does; leaving out its image
+    # (only ports, environment, ...) is what an overlay does
+    partial = sorted(names & base_names & session.incomplete_services(path))
+    if partial:
+        return f"it completes {_quoted(partial)} of {base[0]}"
+    needed = sorted((session.service_refs(path) - names) & base_names)
+    if needed:
+        return f"it refers to {_quoted(needed)} of {base[0]}"
+    return ""
+
+
+def _quoted(names: list[str]) -> str:
+    shown = ", ".join(f"'{n}'" for n in names[:3])
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return f"service{'s' if len(names) > 1 else ''} {shown}{more}"
 
 
 # ================================================================ session: parsing, projects
@@ -240,7 +286,31 @@ class _Session:
                 names.update(str(k) for k in services)
         return names
 
-    def project(self, files: Sequence[str], env_files: Sequence[str], directory: str) -> Optional[ComposeProject]:
+    def incomplete_services(self, path: str) -> set[str]:
+        """Services of a file that cannot run from it alone: no image, build or extends."""
+        out: set[str] = set()
+        for doc in self.documents(path) or ():
+            services = doc.get("services")
+            if isinstance(services, dict):
+                out.update(str(k) for k, v in services.items()
+                           if isinstance(v, dict) and not ({"image", "build", "extends"} & set(v)))
+        return out
+
+    def service_refs(self, path: str) -> set[str]:
+        """Services a file's services refer to: `depends_on`, `links`, `volumes_from`,
+        `network_mode: service:x`, `extends` within the project."""
+        refs: set[str] = set()
+        for doc in self.documents(path) or ():
+            services = doc.get("services")
+            if not isinstance(services, dict):
+                continue
+            for svc in services.values():
+                if isinstance(svc, dict):
+                    refs |= _refs_of(svc)
+        return refs
+
+    def project(self, files: Sequence[str], env_files: Sequence[str], directory: str,
+                group: Optional[Group] = None) -> Optional[ComposeProject]:
         if self.documents(files[0]) is None:
             return None  # compose cannot load a project whose base file is unreadable
         # Projects of one folder read the same env files: read them once.
@@ -251,7 +321,7 @@ class _Session:
         self.problems.extend(problems)
         load = _ProjectLoad(self, directory, env, sources)
         partial = load.load_files(files, first_needs_services=True)
-        return load.freeze(partial, files)
+        return load.freeze(partial, files, group)
 
 
 # ================================================================ one project
@@ -268,6 +338,7 @@ class _ProjectLoad:
         self.depth = depth
         self.stack = stack  # files being included, for cycles
         self.missing: dict[tuple[str, Loc], MissingVar] = {}
+        self.imports: dict[str, None] = {}  # files read through include and extends
         self._origins: dict[str, dict[str, Any]] = {}
         self._resolved: dict[tuple[str, str], Optional[dict]] = {}
 
@@ -380,15 +451,25 @@ class _ProjectLoad:
         sub = _ProjectLoad(self.session, directory, env, used, self.depth + 1, self.stack + tuple(resolved))
         imported = sub.load_files(resolved)
         self.missing.update(sub.missing)
+        self.imports.update(dict.fromkeys(resolved))
+        self.imports.update(sub.imports)
         self.sources.extend(s for s in sub.sources if s not in self.sources)
         for name, svc in imported.services.items():
-            if name in into.services:
+            own = into.services.get(name)
+            if isinstance(own, dict) and not isinstance(own, _Override) and isinstance(svc, dict):
+                # newest compose-go: the including file's definition is merged onto the
+                # included one (it used to be an error, "conflicts with imported resource")
+                merged = _merge_service(svc, own)
+                merged["_loc"] = own.get("_loc", svc.get("_loc"))
+                into.services[name] = merged
+            elif own is not None:
                 self.problem("AUD001", f"service {name!r} is also defined by included {resolved[0]}", loc)
             else:
                 into.services[name] = svc
         into.networks.update(imported.networks)
         into.volumes.update(imported.volumes)
         into.secrets.update(imported.secrets)
+        into.shared_networks.update(imported.shared_networks)
 
     # -- extends -------------------------------------------------------------
 
@@ -409,6 +490,7 @@ class _ProjectLoad:
             self.problem("AUD001", f"`extends` cycle through service {name!r}", loc)
             return own
         if file is not None:
+            self.imports[file] = None
             if file not in self._origins:
                 self._origins[file] = {}  # placeholder while the file loads
                 services = self.file_partial(file, posixpath.dirname(file)).services
@@ -429,8 +511,8 @@ class _ProjectLoad:
 
     # -- freezing ------------------------------------------------------------
 
-    def freeze(self, partial: _Partial, files: Sequence[str]) -> ComposeProject:
-        project_id = files[0]
+    def freeze(self, partial: _Partial, files: Sequence[str], group: Optional[Group] = None) -> ComposeProject:
+        project_id = group.id if group is not None else files[0]
         # compose's precedence: COMPOSE_PROJECT_NAME (an env file may set it), `name:`, directory
         name = normalize_project_name(self.env.get("COMPOSE_PROJECT_NAME") or partial.name or "")
         if not name:
@@ -444,8 +526,32 @@ class _ProjectLoad:
             id=project_id, name=name, directory=self.directory, files=tuple(files),
             env_sources=tuple(dict.fromkeys(self.sources)), missing_vars=tuple(self.missing.values()),
             services=tuple(services), networks=tuple(partial.networks), volumes=tuple(partial.volumes),
-            secrets=tuple(partial.secrets), loc=Loc(path=project_id),
+            secrets=tuple(partial.secrets), shared_networks=tuple(partial.shared_networks),
+            imports=tuple(self.imports),
+            base=group.base[0] if group is not None and group.base else None,
+            evidence=group.evidence if group is not None else "",
+            loc=Loc(path=files[-1] if group is not None and group.base else files[0]),
         )
+
+
+def _refs_of(svc: dict) -> set[str]:
+    refs: set[str] = set()
+    deps = svc.get("depends_on")
+    if isinstance(deps, (list, dict)):
+        refs.update(str(d) for d in deps if isinstance(d, str))
+    for link in svc.get("links") or () if isinstance(svc.get("links"), list) else ():
+        if isinstance(link, str):
+            refs.add(link.split(":", 1)[0])
+    for entry in svc.get("volumes_from") or () if isinstance(svc.get("volumes_from"), list) else ():
+        if isinstance(entry, str) and not entry.startswith("container:"):
+            refs.add(entry.split(":", 1)[0])
+    mode = svc.get("network_mode")
+    if isinstance(mode, str) and mode.startswith("service:"):
+        refs.add(mode[len("service:"):])
+    ext = svc.get("extends")
+    if isinstance(ext, dict) and "file" not in ext and isinstance(ext.get("service"), str):
+        refs.add(ext["service"])
+    return refs
 
 
 def _shell(node: Any) -> Any:

@@ -27,7 +27,7 @@ class _Override:
 class _Partial:
     """A file's (or several merged files') content in canonical form."""
 
-    __slots__ = ("name", "services", "networks", "volumes", "secrets")
+    __slots__ = ("name", "services", "networks", "volumes", "secrets", "shared_networks")
 
     def __init__(self) -> None:
         self.name: Optional[str] = None
@@ -35,6 +35,8 @@ class _Partial:
         self.networks: dict[str, None] = {}
         self.volumes: dict[str, None] = {}
         self.secrets: dict[str, None] = {}
+        # networks other projects can join: `external: true` or an explicit `name:` (real name)
+        self.shared_networks: dict[str, None] = {}
 
     def merge(self, other: "_Partial") -> None:
         if other.name:
@@ -51,6 +53,7 @@ class _Partial:
         self.networks.update(other.networks)
         self.volumes.update(other.volumes)
         self.secrets.update(other.secrets)
+        self.shared_networks.update(other.shared_networks)
 
 
 

@@ -61,6 +61,21 @@ def _go_float(f: float) -> str:
 
 
 
+def _shared_networks(networks: dict) -> list[str]:
+    """Real names of the networks another project can share: declared `external` (the
+    legacy `external: {name: x}` too) or given an explicit `name:`."""
+    out = []
+    for key, spec in networks.items():
+        if not isinstance(spec, dict):
+            continue
+        external, name = spec.get("external"), spec.get("name")
+        if isinstance(external, dict) and isinstance(external.get("name"), str):
+            name = external["name"]
+        if external is True or isinstance(external, dict) or isinstance(name, str):
+            out.append(str(name) if isinstance(name, str) and name else str(key))
+    return out
+
+
 class _FileReader:
     """Reads one interpolated document into a `_Partial`, reporting wrong shapes as AUD001."""
 
@@ -83,6 +98,8 @@ class _FileReader:
             value = doc.get(section)
             if isinstance(value, dict):
                 target.update((str(k), None) for k in value)
+                if section == "networks":
+                    partial.shared_networks.update((n, None) for n in _shared_networks(value))
             elif value is not None:
                 self.bad(f"`{section}` must be a mapping", doc.value_loc(section))
         if "services" in doc:

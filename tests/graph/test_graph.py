@@ -63,7 +63,9 @@ def server(names, *locations: NginxLocation, listen="80", ssl=False, line=1, ret
                        locations=locations, returns=returns, loc=L(line, path))
 
 
-def nginx(*servers: NginxServer, runs_in: Optional[str] = None, host_network=False, cid="site.conf") -> NginxConfig:
+def nginx(*servers: NginxServer, runs_in: Optional[str] = None, host_network=False,
+          cid="sites-enabled/site.conf") -> NginxConfig:
+    # sites-enabled: the host layout, so that a host nginx is known to be one
     return NginxConfig(id=cid, entry=cid, files=(cid,), servers=servers, runs_in=runs_in,
                        runs_in_host_network=host_network)
 
@@ -89,7 +91,7 @@ def only_link(g):
 
 def test_listeners_from_compose_and_host_nginx_but_not_container_nginx():
     p = project(svc("web", "127.0.0.2:3004:3000"), svc("proxy", "80:80"))
-    host = nginx(server(["a.example.org"], listen="443", ssl=True), cid="host.conf")
+    host = nginx(server(["a.example.org"], listen="443", ssl=True), cid="sites-enabled/host.conf")
     inner = nginx(server(["b.example.org"], listen="8080"), runs_in="p::proxy", cid="inner.conf")
     g = graph([p], [host, inner])
     got = {(l.kind, l.address, l.port, l.target) for l in g.listeners}
@@ -251,7 +253,7 @@ def _lecoffre_like():
                   listen="80", line=1, path="dev3.conf")
     dev3_3000 = server(["dev3.example.com"], loc("/lecoffre/", "http://127.0.0.2:3004", line=3),
                        listen="3000", line=1, path="dev3-3000.conf")
-    return p, [nginx(https, cid="dev4.conf"), nginx(dev3, cid="dev3.conf"), nginx(dev3_3000, cid="dev3-3000.conf")]
+    return p, [nginx(https, cid="sites-enabled/dev4.conf"), nginx(dev3, cid="sites-enabled/dev3.conf"), nginx(dev3_3000, cid="sites-enabled/dev3-3000.conf")]
 
 
 def test_url_routed_to_a_service_through_host_nginx():

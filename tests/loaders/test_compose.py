@@ -293,26 +293,47 @@ def test_grouping(tmp_path):
     reader = write(tmp_path, {
         "compose.yaml": "services:\n  web: {image: w}\n  db: {image: d}\n",
         "compose.override.yml": "services:\n  web: {ports: ['81:80']}\n",
-        "docker-compose.prod.yml": "services:\n  db: {image: d2}\n",
+        "docker-compose.prod.yml": "services:\n  db: {command: [serve, --prod]}\n",
         "tools.yml": "services:\n  adminer: {image: a}\n",
         "nets.yml": "networks:\n  n: {}\n",
         "stack/a.yml": "services:\n  x: {image: x}\n  y: {image: y}\n",
-        "stack/a.dev.yml": "services:\n  x: {image: x2}\n",
+        "stack/a.dev.yml": "services:\n  x: {environment: {DEV: \"1\"}}\n",
         "stack/b.yml": "services:\n  z: {image: z}\n",
     })
     files = ["compose.yaml", "compose.override.yml", "docker-compose.prod.yml", "tools.yml", "nets.yml",
              "stack/a.yml", "stack/a.dev.yml", "stack/b.yml"]
+    # Overlays are merged onto their base one at a time (variants, alternatives to each other);
+    # a file that stands alone is a project of its own; one without services joins the base.
     assert group_files(reader, files) == [
-        ["compose.yaml", "compose.override.yml", "docker-compose.prod.yml", "nets.yml"],
+        ["compose.yaml", "compose.override.yml", "nets.yml"],
         ["tools.yml"],
-        ["stack/a.yml", "stack/a.dev.yml"],
+        ["compose.yaml", "compose.override.yml", "nets.yml", "docker-compose.prod.yml"],
+        ["stack/a.yml"],
         ["stack/b.yml"],
+        ["stack/a.yml", "stack/a.dev.yml"],
     ]
     projects, problems = load_projects(reader, files)
     assert problems == []
-    main = projects[0]
+    main, prod = projects[0], projects[2]
     assert main.id == "compose.yaml" and main.files[-1] == "nets.yml" and main.networks == ("n",)
-    assert service(main, "db").image == "d2"
+    assert service(main, "db").image == "d" and main.base is None
+    assert prod.id == "compose.yaml+docker-compose.prod.yml" and prod.base == "compose.yaml"
+    assert service(prod, "db").command == ("serve", "--prod") and service(prod, "db").image == "d"
+    assert "completes service 'db'" in prod.evidence
+    assert prod.loc.path == "docker-compose.prod.yml"
+
+
+def test_overlay_that_refers_to_base_services(tmp_path):
+    reader = write(tmp_path, {
+        "docker-compose.yml": "services:\n  web: {image: w}\n  db: {image: d}\n",
+        "jobs.yml": "services:\n  job: {image: j, depends_on: [db]}\n",
+        "alt.yml": "services:\n  other: {image: o}\n",
+        # a complete stack of its own, though it restates 'web': an alternative, not an overlay
+        "docker-compose.separate.yml": "services:\n  web: {image: w2}\n  proxy: {image: p}\n",
+    })
+    groups = group_files(reader, ["docker-compose.yml", "jobs.yml", "alt.yml", "docker-compose.separate.yml"])
+    assert groups == [["docker-compose.yml"], ["docker-compose.separate.yml"], ["alt.yml"],
+                      ["docker-compose.yml", "jobs.yml"]]
 
 
 def test_override_merge_semantics(tmp_path):
