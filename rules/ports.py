@@ -15,10 +15,20 @@ from auditor.registry import rule
 def host_port_conflict(graph: Graph) -> Iterator[Problem]:
     """
     ## What it does
-    Finds two listeners that claim the same host port: compose published ports of every compose
-    project under the root (files in different folders still run on the same host) and the
-    `listen` directives of an nginx that runs on the host. Port ranges, long syntax and
+    Finds listeners that claim the same host port within one deployment: the compose
+    published ports of the projects that run together on one host, and the `listen`
+    directives of an nginx known to run on that host. Port ranges, long syntax and
     interpolated values (`"${GRAFANA_PORT:-3000}:3000"`) are compared after expansion.
+
+    What runs together comes from the graph's deployment model. A folder is not a host:
+    projects of different folders are compared only when something shows they share one (a
+    `[hosts] groups` entry of the configuration, a network both join by name, an env file both
+    read, one docs file describing both, a host nginx routing to both); the message names that
+    evidence. Overlays of one base (`docker-compose.nginx.yml`, `docker-compose.without-nginx.yml`)
+    are merged onto it one at a time, as `-f base -f overlay` would, and never compared with each
+    other. An nginx configuration counts as a host nginx only on evidence (a route to a port a
+    project publishes, the `sites-enabled` layout, the configuration); one of unknown placement
+    claims no host port.
 
     Two binds collide when their protocol is the same (tcp and udp never collide), their port
     ranges overlap, and their addresses overlap: `0.0.0.0` overlaps every IPv4 address, `::`
@@ -33,8 +43,9 @@ def host_port_conflict(graph: Graph) -> Iterator[Problem]:
     restating the base) is merged by compose and is no conflict; nginx's own listens never
     conflict with each other (nginx shares its sockets between server blocks).
 
-    The finding is placed at the listener declared later (compose merge order within a
-    project, else path and line), with the other one as related location.
+    One finding per contested bind: when three or more listeners collide, the finding names
+    them all and lists every other claimant as a related place. It is placed at the listener
+    declared last (compose merge order within a project, else path and line).
 
     ## Why is this bad?
     The second container fails to start with `port is already allocated` (or nginx with
@@ -47,7 +58,8 @@ def host_port_conflict(graph: Graph) -> Iterator[Problem]:
     services:
       web:
         ports: ["3000:3000"]
-    # monitoring/compose.yaml: a different project, the same host
+    # monitoring/compose.yaml: a different project; .auditor.toml says both run on one
+    # server ([hosts] groups = { server = [".", "monitoring"] })
     services:
       grafana:
         ports: ["${GRAFANA_PORT:-3000}:3000"]
