@@ -270,6 +270,20 @@ def _loopback_targets(config: NginxConfig) -> list[tuple[int, Loc]]:
     return out
 
 
+def _loopback_only(config: NginxConfig) -> bool:
+    """Every proxy target is a loopback address (at least one); none is a name or a variable."""
+    hosts = []
+    for server in config.servers:
+        for loc in server.locations:
+            if loc.proxy_pass is not None:
+                if loc.proxy_pass.has_variables and not loc.proxy_pass.upstream:
+                    return False
+                if not loc.proxy_pass.upstream:
+                    hosts.append(loc.proxy_pass.host.lower())
+    hosts += [s.host.lower() for up in config.upstreams for s in up.servers]
+    return bool(hosts) and all(addr.is_loopback(h) or h in ("localhost", "0.0.0.0", "::") for h in hosts)
+
+
 def _distance(a: str, b: str) -> int:
     pa = [x for x in a.split("/") if x]
     pb = [x for x in b.split("/") if x]
@@ -339,6 +353,11 @@ def _place_nginx(inputs: Inputs, projects: dict[str, ComposeProject], family_of:
         if any(part in _HOST_LAYOUT for part in config.id.split("/")[:-1]):
             instance_host.setdefault(key, "it sits in a sites-available/sites-enabled folder, "
                                           "the layout of a host nginx")
+        elif _loopback_only(config):
+            # no container mounts it, and only a host nginx (or one sharing its backend's
+            # container, which a Dockerfile would show) reaches its loopback targets
+            instance_host.setdefault(key, "it proxies only to loopback addresses and no service "
+                                          "mounts it")
     for config in pending:
         key = _instance_key(config.id)
         links = instance_links.get(key, {})
