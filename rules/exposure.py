@@ -177,8 +177,14 @@ def world_open_ingress(graph: Graph) -> Iterator[Problem]:
     most stacks are deployed with their defaults), `Fn::If` over conditions on such defaults,
     `Fn::Sub`, `Fn::Join`, `Fn::Select` and `Fn::FindInMap` over literal mappings; the message
     then says "by default (parameter SSHLocation)". A resource whose `Condition` is false with
-    the defaults is not created. Anything else computed (a parameter without a default,
-    `AWS::Region`, imports, resource attributes) is unknown and reported by nobody.
+    the defaults is not created. In Terraform, a variable's `default` and `locals` count the
+    same way ("by default (variable admin_cidrs)"), and calls to the
+    terraform-aws-modules/security-group module (registry or local source, its
+    `//modules/<name>` presets) open what their inputs say: `ingress_rules` by name
+    (`postgresql-tcp` is 5432/tcp) over `ingress_cidr_blocks`, and `ingress_with_cidr_blocks`
+    entries ("through module 'db_sg' (rule postgresql-tcp)"); `create = false` creates nothing.
+    Anything else computed (a parameter or variable without a default, `AWS::Region`, data
+    sources, imports, resource attributes) is unknown and reported by nobody.
 
     One finding per rule entry and service, at the rule.
 

@@ -7,6 +7,7 @@ source, canonicalising CIDRs, protocols and ports the same way for every format.
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 import re
 from typing import Iterable, Optional
 
@@ -121,7 +122,9 @@ def shown(value: object, limit: int = 60) -> str:
 
 # ---------------------------------------------------------------- dispatch
 
-_TF_RESOURCE = re.compile(r'resource\s+"?aws_(?:security_group|security_group_rule|vpc_security_group_(?:ingress|egress)_rule)"?[\s{"]')
+_TF_RESOURCE = re.compile(r'resource\s+"?aws_(?:security_group|security_group_rule|vpc_security_group_(?:ingress|egress)_rule)"?[\s{"]'
+                          # a call to the security-group module: its inputs name the rules
+                          r'|^\s*(?:ingress_rules|ingress_with_cidr_blocks|ingress_cidr_blocks)\s*=', re.M)
 
 
 _CFN_RESOURCE_TYPE = re.compile(r'"Type"\s*:\s*"AWS::[A-Za-z0-9]+::')
@@ -159,7 +162,19 @@ def load_secgroups(reader: Reader, path: str) -> tuple[Rules, Problems]:
         if fmt == "aws-json":
             return secgroups_json.rules_from_aws_json(text, path, reader.limits)
         if fmt == "terraform":
-            return secgroups_terraform.rules_from_terraform(text, path, reader.limits.max_depth)
+            from .secgroups_terraform_values import folder_values, sg_module_preset
+
+            folder = posixpath.dirname(path)
+            folders: dict[str, object] = {}
+
+            def load(f: str):
+                if f not in folders:
+                    folders[f] = folder_values(reader, f, secgroups_terraform.parse_hcl)
+                return folders[f]
+
+            return secgroups_terraform.rules_from_terraform(
+                text, path, reader.limits.max_depth, folder=load(folder),  # type: ignore[arg-type]
+                modules=lambda source: sg_module_preset(source, reader, folder, load))
         if fmt == "cfn":
             return secgroups_cfn.rules_from_cfn(text, path, reader.limits)
     except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError) as exc:

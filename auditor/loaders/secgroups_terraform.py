@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ..model import LoadProblem, Loc
 from ..reader import Limits, Lines, Reader
 from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name, shown
+from .secgroups_terraform_values import FolderValues, Resolver, named_rule, split_cidrs
 
 _MAX_PROBLEMS = 20  # syntax problems reported per file; hostile input could make thousands
 
@@ -415,7 +416,12 @@ def load_terraform(reader: Reader, path: str) -> tuple[Rules, Problems]:
     return rules_from_terraform(text, path, reader.limits.max_depth)
 
 
-def rules_from_terraform(text: str, path: str, max_depth: int = Limits().max_depth) -> tuple[Rules, Problems]:
+def rules_from_terraform(text: str, path: str, max_depth: int = Limits().max_depth,
+                         folder: Optional[FolderValues] = None,
+                         modules: Optional[Callable[[str], Optional[tuple[str, tuple[str, ...]]]]] = None,
+                         ) -> tuple[Rules, Problems]:
+    """Rules of one file; `folder` holds the variable defaults and locals of its module folder,
+    `modules` recognises calls to the security-group module (see secgroups_terraform_values)."""
     lines = Lines(text)
 
     def loc(offset: int) -> Loc:
@@ -433,6 +439,12 @@ def rules_from_terraform(text: str, path: str, max_depth: int = Limits().max_dep
         problems.append(problem(f"{total - _MAX_PROBLEMS} more HCL syntax problems not shown", loc(issues[_MAX_PROBLEMS][1])))
     rules: Rules = []
     for block in root.blocks:
+        if block.type == "module" and block.labels and modules is not None:
+            source = _literal(block.attrs.get("source"))
+            preset = modules(source) if source else None
+            if preset is not None:
+                rules += _module_rules(block, preset[1], folder, loc, problems)
+            continue
         if block.type != "resource" or len(block.labels) < 2:
             continue
         rtype, name = block.labels[0], block.labels[1]
@@ -440,7 +452,7 @@ def rules_from_terraform(text: str, path: str, max_depth: int = Limits().max_dep
             group = {"group_id": f"aws_security_group.{name}", "group_name": _literal(block.attrs.get("name"))}
             for inner in block.blocks:
                 if inner.type in ("ingress", "egress"):
-                    rules += _rule(inner.attrs, _INLINE, inner.type, group, loc(inner.start), problems)
+                    rules += _rule(inner.attrs, _INLINE, inner.type, group, loc(inner.start), problems, folder)
                 elif inner.type == "dynamic" and inner.labels[:1] in (["ingress"], ["egress"]):
                     # one rule per source of the `content` template; its values are mostly
                     # iterator references, so they come out as unknown / unresolved
@@ -452,7 +464,7 @@ def rules_from_terraform(text: str, path: str, max_depth: int = Limits().max_dep
                 if listed is not None and listed.kind == "list":
                     for item in listed.value:
                         if item.kind == "object":
-                            rules += _rule(item.value, _INLINE, direction, group, loc(item.start), problems)
+                            rules += _rule(item.value, _INLINE, direction, group, loc(item.start), problems, folder)
         elif rtype == "aws_security_group_rule":
             written = block.attrs.get("type")
             kind = _literal(written)
@@ -462,11 +474,11 @@ def rules_from_terraform(text: str, path: str, max_depth: int = Limits().max_dep
                 # else an expression (`each.value.type`): the direction is unknown, not wrong
                 continue
             group = {"group_id": _group_ref(block.attrs.get("security_group_id")), "group_name": ""}
-            rules += _rule(block.attrs, _RULE, kind, group, loc(block.start), problems)
+            rules += _rule(block.attrs, _RULE, kind, group, loc(block.start), problems, folder)
         elif rtype in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
             group = {"group_id": _group_ref(block.attrs.get("security_group_id")), "group_name": ""}
             direction = "ingress" if "ingress" in rtype else "egress"
-            rules += _rule(block.attrs, _VPC_RULE, direction, group, loc(block.start), problems)
+            rules += _rule(block.attrs, _VPC_RULE, direction, group, loc(block.start), problems, folder)
     return rules, problems
 
 
@@ -478,8 +490,11 @@ _VPC_RULE = ("ip_protocol", (("cidr_ipv4", "cidr", False), ("cidr_ipv6", "cidr",
                              ("referenced_security_group_id", "group", False), ("prefix_list_id", "prefix-list", False)))
 
 
-def _rule(attrs: dict[str, Expr], style: Any, direction: str, group: dict[str, str], at: Loc, problems: Problems) -> Rules:
+def _rule(attrs: dict[str, Expr], style: Any, direction: str, group: dict[str, str], at: Loc,
+          problems: Problems, folder: Optional[FolderValues] = None) -> Rules:
     protocol_key, source_keys = style
+    resolver = Resolver(folder)
+    attrs = {k: resolver.expr(v) for k, v in attrs.items()}
     unresolved: list[str] = []
     raw_protocol = attrs.get(protocol_key)
     if raw_protocol is None:
@@ -521,8 +536,78 @@ def _rule(attrs: dict[str, Expr], style: Any, direction: str, group: dict[str, s
         unresolved=tuple(unresolved),
         direction=direction,
         description=_text(attrs["description"]) if "description" in attrs else "",
+        via=resolver.via(),
         **group,
     )
+
+
+def _module_rules(block: Block, preset: tuple[str, ...], folder: Optional[FolderValues],
+                  loc: Callable[[int], Loc], problems: Problems) -> Rules:
+    """The ingress rules a call to the security-group module creates from its inputs."""
+    name = block.labels[0]
+    resolver = Resolver(folder)
+    attrs = {k: resolver.expr(v) for k, v in block.attrs.items()}
+    if any(attrs.get(k) is not None and attrs[k].kind == "bool" and attrs[k].value is False
+           for k in ("create", "create_sg")):
+        return []  # `create = false`: the module creates nothing
+    group = {"group_id": f"module.{name}", "group_name": _literal(attrs.get("name"))}
+    defaults: list[Source] = []
+    for key in ("ingress_cidr_blocks", "ingress_ipv6_cidr_blocks"):
+        if key in attrs:
+            defaults += _sources(attrs[key], "cidr", True)
+    named = list(preset)
+    listed = attrs.get("ingress_rules")
+    if listed is not None and listed.kind == "list":
+        named += [str(i.value) for i in listed.value if i.kind == "str"]
+    rules: Rules = []
+
+    def add(spec: tuple, sources: list[Source], at: Loc, what: str, description: str) -> None:
+        protocol = protocol_name(spec[2])
+        if protocol is None or not sources:
+            return
+        via = f"through module '{name}' ({what})"
+        extra = resolver.via()
+        rules.extend(explode(sources, loc=at, problems=problems, protocol=protocol,
+                             from_port=spec[0], to_port=spec[1], direction="ingress",
+                             description=description, via=f"{via} {extra}".strip(), **group))
+
+    for rule_name in dict.fromkeys(named):
+        spec = named_rule(rule_name)
+        if spec is not None:
+            add(spec, defaults, loc(block.start), f"rule {rule_name}", spec[3])
+    for key, cidr_key in (("ingress_with_cidr_blocks", "cidr_blocks"),
+                          ("ingress_with_ipv6_cidr_blocks", "ipv6_cidr_blocks")):
+        entries = attrs.get(key)
+        if entries is None or entries.kind != "list":
+            continue
+        for item in entries.value:
+            if item.kind != "object":
+                continue
+            obj = {k: resolver.expr(v) for k, v in item.value.items()}
+            rule_name = _literal(obj.get("rule"))
+            if rule_name:
+                spec = named_rule(rule_name)
+                what = f"rule {rule_name}"
+            else:
+                ports = [obj.get(k) for k in ("from_port", "to_port", "protocol")]
+                if any(p is None or p.kind not in ("str", "num") for p in ports):
+                    continue
+                low, ok_low = port_number(ports[0].value)
+                high, ok_high = port_number(ports[1].value)
+                spec = (low, high, str(ports[2].value), "") if ok_low and ok_high else None
+                what = key
+            if spec is None:
+                continue
+            written = obj.get(cidr_key)
+            if written is None:
+                sources = [s for s in defaults if (":" in s[1]) == (cidr_key == "ipv6_cidr_blocks")]
+            elif written.kind == "str":
+                sources = [("cidr", c) for c in split_cidrs(str(written.value))]
+            else:
+                sources = [("unknown", _text(written))]
+            description = _literal(obj.get("description")) or (spec[3] if len(spec) > 3 else "")
+            add(spec, sources, loc(item.start), what, description)
+    return rules
 
 
 def _sources(value: Expr, kind: str, many: bool) -> list[Source]:

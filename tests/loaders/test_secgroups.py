@@ -137,12 +137,13 @@ def test_terraform_all_three_resource_styles():
         (20, "ingress", TF_WEB, "web", "tcp", 443, 443, "cidr4", "0.0.0.0/0", "HTTPS from anywhere"),
         (20, "ingress", TF_WEB, "web", "tcp", 443, 443, "cidr4", "10.1.0.0/16", "HTTPS from anywhere"),
         (20, "ingress", TF_WEB, "web", "tcp", 443, 443, "cidr6", "::/0", "HTTPS from anywhere"),
-        (29, "ingress", TF_WEB, "web", "tcp", 22, 22, "unknown", "local.office", SSH_DESC),
+        # a local's value is known before plan
+        (29, "ingress", TF_WEB, "web", "tcp", 22, 22, "cidr4", "203.0.113.0/24", SSH_DESC),
         (29, "ingress", TF_WEB, "web", "tcp", 22, 22, "unknown", "${var.vpn_cidr}", SSH_DESC),
         (29, "ingress", TF_WEB, "web", "tcp", 22, 22, "group", "aws_security_group.bastion", SSH_DESC),
         (29, "ingress", TF_WEB, "web", "tcp", 22, 22, "group", "sg-0123456789abcdef0", SSH_DESC),
         (40, "ingress", TF_WEB, "web", "all", None, None, "group", TF_WEB, ""),  # self = true
-        (47, "egress", TF_WEB, "web", "all", None, None, "unknown", "var.allowed_cidrs", ""),
+        (47, "egress", TF_WEB, "web", "all", None, None, "cidr4", "10.0.0.0/8", ""),  # the default
         (59, "ingress", TF_WEB, "", "tcp", 9100, 9100, "group", "aws_security_group.monitoring", "node exporter"),
         (69, "egress", WEB, "", "udp", 123, 123, "cidr4", "0.0.0.0/0", ""),
         (69, "egress", WEB, "", "udp", 123, 123, "cidr6", "2001:db8:abcd::/48", ""),
