@@ -10,7 +10,7 @@ import click
 from . import __version__
 from .writer import WriteRefused, write_output
 
-FORMATS = ["text", "json", "sarif", "github", "auto"]
+FORMATS = ["text", "json", "sarif", "github", "html", "auto"]
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -199,20 +199,21 @@ def baseline_cmd(paths, output, config_file, env_files) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--format", "fmt", type=click.Choice(["json", "dot", "mermaid", "html"]), default="json",
+@click.option("--format", "fmt", type=click.Choice(["json", "dot", "mermaid", "html", "svg"]), default="json",
               show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True))
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--env-file", "env_files", multiple=True)
 def graph(paths, fmt, output, config_file, env_files) -> None:
-    """Dump the typed graph (files, services, listeners, routes, URLs, exposure)."""
+    """The exposure map (html, svg, dot, mermaid) or the typed graph with it (json).
+
+    Elements are coloured by the findings of `auditor check` with the same configuration."""
     from . import engine
     from .reporters.graph import render
 
     config = _config(paths, config_file)
-    root, rel = engine.resolve_root(list(paths) or ["."])
-    g, _ = engine.load_graph(root, rel, config, list(env_files) or None)
-    _emit(render(g, fmt), output)
+    report = engine.check(list(paths) or ["."], config, env_files=list(env_files) or None)
+    _emit(render(report, fmt), output)
 
 
 @cli.command("fix")

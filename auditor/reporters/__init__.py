@@ -26,6 +26,8 @@ def get_reporter(name: str) -> Callable[[Report], str]:
         from .sarif import render
     elif name == "github":
         from .github import render
+    elif name == "html":
+        from .report_html import render
     else:
         raise ValueError(f"unknown format {name!r}")
     return render

@@ -1,18 +1,21 @@
-"""`auditor graph`: the typed graph as JSON, or the exposure map as dot / mermaid / html.
+"""`auditor graph`: the typed graph as JSON (with the exposure map), or the exposure map as
+svg / html / dot / mermaid.
 
 Secret values never leave: URL passwords and values of secret-named keys are masked.
 """
 from __future__ import annotations
 
-import html
 import json
-from typing import Any
+from pathlib import PurePath
+from typing import Any, Optional, Sequence
 
 from ..graph.model import Graph
 from ..graph.secrets import scrubber
 from ..knowledge.secrets import secret_key
+from ..model import Finding
 from ..redact import mask, redact_line
 
+FORMATS = ("json", "dot", "mermaid", "html", "svg")
 
 # Free-text fields where a secret can hide far from its key (an interpolated `command`, a docs
 # table cell). Names and ids are left alone: a password equal to a service name must not blank
@@ -39,43 +42,40 @@ def _scrub(value: Any, known, free: bool = False) -> Any:
     return value
 
 
-def document(graph: Graph) -> dict:
-    return _scrub(graph.model_dump(mode="json"), scrubber(graph))
+def document(graph: Graph, findings: Sequence[Finding] = ()) -> dict:
+    from .exposure_map import build_map, document as map_document
+
+    known = scrubber(graph)
+    doc = _scrub(graph.model_dump(mode="json"), known)
+    doc["map"] = _scrub(map_document(build_map(graph, findings)), known)
+    return doc
 
 
-def render(graph: Graph, fmt: str = "json") -> str:
+def render(graph: Any, fmt: str = "json", findings: Optional[Sequence[Finding]] = None) -> str:
+    """`graph`: a Graph, or a Report (its graph and findings)."""
+    if findings is None:
+        findings = getattr(graph, "findings", ())
+    graph = getattr(graph, "graph", graph)
     if fmt == "json":
-        return json.dumps(document(graph), indent=2, ensure_ascii=False) + "\n"
-    edges = _edges(graph)
+        return json.dumps(document(graph, findings), indent=2, ensure_ascii=False) + "\n"
+    from .exposure_map import build_map
+
+    m = build_map(graph, findings)
     if fmt == "dot":
-        lines = ["digraph exposure {", "  rankdir=LR;"]
-        lines += [f'  "{a}" -> "{b}" [label="{lbl}"];' for a, b, lbl in edges]
-        return "\n".join(lines + ["}"]) + "\n"
+        from .map_diagrams import render_dot
+
+        return render_dot(m)
     if fmt == "mermaid":
-        ids: dict[str, str] = {}
+        from .map_diagrams import render_mermaid
 
-        def node(name: str) -> str:
-            if name not in ids:
-                ids[name] = f"n{len(ids)}"
-            return f'{ids[name]}["{name}"]'
+        return render_mermaid(m)
+    if fmt == "svg":
+        from .map_svg import render_svg
 
-        lines = ["flowchart LR"] + [f"  {node(a)} -->|{lbl}| {node(b)}" for a, b, lbl in edges]
-        return "\n".join(lines) + "\n"
-    body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(lbl)}</td><td>{html.escape(b)}</td></tr>"
-                   for a, b, lbl in edges)
-    return ("<!doctype html><meta charset=utf-8><title>auditor exposure map</title>"
-            "<table border=1><tr><th>from</th><th>via</th><th>to</th></tr>" + body + "</table>\n")
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + render_svg(m)
+    if fmt == "html":
+        from .map_page import render_page
 
-
-def _edges(graph: Graph) -> list[tuple[str, str, str]]:
-    edges: list[tuple[str, str, str]] = []
-    for e in graph.exposures:
-        l = graph.listeners[e.listener]
-        target = l.service.split("::")[-1] if l.service else "nginx"
-        if e.reachable:
-            edges.append(("internet", f"{l.address or '*'}:{l.port}", f"firewall {e.firewall}"))
-        edges.append((f"{l.address or '*'}:{l.port}", target, l.protocol))
-    for link in graph.proxy_links:
-        to = link.service.split("::")[-1] if link.service else f"{link.host}:{link.port} ({link.kind})"
-        edges.append((f"nginx {link.location or ''}", to, "proxy_pass"))
-    return sorted(set(edges))
+        name = PurePath(graph.root).name or graph.root
+        return render_page(m, title=f"Exposure map of {name}", root=graph.root)
+    raise ValueError(f"unknown graph format {fmt!r}")
