@@ -354,6 +354,7 @@ class _Builder:
     def services(self) -> None:
         for p in self.g.projects:
             groups: dict[int, Group] = {}
+            readers: dict[str, list[Node]] = {}  # env_file path -> services that read it
             ordered = sorted(p.services, key=lambda s: (s.loc.path, s.loc.line))
             for i, s in enumerate(ordered):
                 key = service_key(s)
@@ -368,11 +369,6 @@ class _Builder:
                     title = f"compose project {p.name}" + (" (datastores)" if rank == DATASTORE else "")
                     groups[rank] = self.group("project", title, rank, p.loc, f"{p.id}:{rank}",
                                               sub=", ".join(p.files[:2]))
-                    if rank == SERVICE or not groups.get(SERVICE):
-                        # The env files that feed the project's interpolation: their lines
-                        # (a password the compose file takes as ${VAR}) belong to the project.
-                        for env in p.env_sources:
-                            self.span(groups[rank], env, 1, 10**9, _GROUP)
                 n = self.node("datastore" if kind else "service", s.name, rank, s.loc,
                               sub=kind or s.image or (f"build {s.build}" if s.build else ""), group=groups[rank].id)
                 n.details += [("project", clean(p.name)), ("image", self.text(s.image or "(built)"))]
@@ -388,9 +384,21 @@ class _Builder:
                          *(e.loc for e in s.env_files))
                 self.span(n, s.loc.path, s.loc.line, nxt)
                 for ref in s.env_files:
-                    self.span(n, ref.path, 1, 10**9, _NODE)
+                    readers.setdefault(ref.path, []).append(n)
                 self.nodes[key] = n
                 self.service_el[key] = n
+            # Env files: a line of one read by a single service belongs to it; of one shared by
+            # several services, or feeding the project's interpolation, to the project.
+            project = groups.get(SERVICE) or groups.get(DATASTORE)
+            for path, nodes in readers.items():
+                if len(nodes) == 1:
+                    self.span(nodes[0], path, 1, 10**9, _NODE)
+                elif project is not None:
+                    self.span(project, path, 1, 10**9, _GROUP)
+            if project is not None:
+                for env in p.env_sources:
+                    if env not in readers:
+                        self.span(project, env, 1, 10**9, _GROUP)
 
     def external(self, host: str, port: Optional[int], kind: str, reason: str = "") -> Node:
         key = f"{kind}:{host}:{port}"

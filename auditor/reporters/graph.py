@@ -6,7 +6,6 @@ Secret values never leave: URL passwords and values of secret-named keys are mas
 from __future__ import annotations
 
 import json
-from pathlib import PurePath
 from typing import Any, Optional, Sequence
 
 from ..graph.model import Graph
@@ -76,6 +75,5 @@ def render(graph: Any, fmt: str = "json", findings: Optional[Sequence[Finding]] 
     if fmt == "html":
         from .map_page import render_page
 
-        name = PurePath(graph.root).name or graph.root
-        return render_page(m, title=f"Exposure map of {name}", root=graph.root)
+        return render_page(m, title="Exposure map", root=graph.root)
     raise ValueError(f"unknown graph format {fmt!r}")

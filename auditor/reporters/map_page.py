@@ -9,6 +9,7 @@ browser too. Data for the script travels as JSON in a non-executed `<script type
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from html import escape
@@ -22,7 +23,9 @@ from .map_svg import COLOURS, FILLS, STYLE, render_svg
 SEVERITIES = ("error", "warning", "note")
 
 
+@functools.lru_cache(maxsize=None)
 def _asset(name: str) -> str:
+    """The page's script or style, shipped beside this module (read once per process)."""
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
@@ -136,7 +139,7 @@ def render_page(m: ExposureMap, *, title: str, root: str, body_after: str = "",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="referrer" content="no-referrer">',
         f"<title>{_esc(title)}</title><style>{css}</style></head>\n<body>",
-        f'<header class="top"><h1>{_esc(title)}</h1><div class="root">{_esc(root)}</div>',
+        f'<header class="top"><h1>{_esc(title.split(":")[0])}</h1><div class="root">{_esc(root)}</div>',
         f'<div class="summary">{_esc(summary)}</div>{_legend()}</header>\n',
         _controls(m),
         f'\n<main class="map-area" id="map"><div class="map-wrap">{svg}</div>'

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from html import escape
 from itertools import groupby
-from pathlib import PurePath
 
 from ..engine import Report
 from ..graph.secrets import scrubber
@@ -65,7 +64,6 @@ def _line(cache: dict, report: Report, path: str, line: int):
 
 def render(report: Report) -> str:
     m = build_map(report.graph, report.findings)
-    name = PurePath(report.root).name or report.root
     text = summary(report) or f"No findings in {len(report.files)} files."
-    return render_page(m, title=f"auditor report: {name}", root=report.root, summary=text,
+    return render_page(m, title=f"auditor report: {report.root}", root=report.root, summary=text,
                        body_after=_findings_section(report, m), linked=True)

@@ -19,8 +19,8 @@ SEEDS = ("lecoffre_node", "harena", "clean_stack")
 TIMEOUT = 60
 MEMORY = 1536 << 20
 
-CHECK_FORMATS = ("text", "json", "sarif", "github")
-GRAPH_FORMATS = ("json", "dot", "mermaid", "html")
+CHECK_FORMATS = ("text", "json", "sarif", "github", "html")
+GRAPH_FORMATS = ("json", "dot", "mermaid", "html", "svg")
 
 
 def limit_memory() -> None:

@@ -186,7 +186,7 @@ def _render_everything(root: Path, env_files=None):
 
     report = engine.check([str(root)], Config(), env_files=env_files)
     texts = [get_reporter(f)(report) for f in CHECK_FORMATS]
-    texts += [render_graph(report.graph, f) for f in GRAPH_FORMATS]
+    texts += [render_graph(report, f) for f in GRAPH_FORMATS]
     return report, texts
 
 

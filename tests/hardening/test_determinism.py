@@ -87,7 +87,7 @@ def test_reversed_scandir_gives_the_same_report(seeds_tree, monkeypatch):
     def reports():
         report = engine.check([str(seeds_tree)], Config())
         texts = [get_reporter(f)(report) for f in ("json", "sarif", "github")]
-        return texts + [render_graph(report.graph, f) for f in GRAPH_FORMATS]
+        return texts + [render_graph(report, f) for f in GRAPH_FORMATS]
 
     plain = reports()
     real_scandir, real_listdir = os.scandir, os.listdir

@@ -294,10 +294,10 @@ def test_engine_never_crashes(files):
 
     with tree(files) as reader:
         report = engine.check([str(reader.root)], Config())
-        for fmt in ("text", "json", "sarif", "github"):
+        for fmt in ("text", "json", "sarif", "github", "html"):
             get_reporter(fmt)(report)
-        for fmt in ("json", "dot", "mermaid", "html"):
-            render(report.graph, fmt)
+        for fmt in ("json", "dot", "mermaid", "html", "svg"):
+            render(report, fmt)
     for f in report.findings:
         assert "crashed" not in f.message, f
         assert not any(m in f.message for m in GUARD_MESSAGES), f

@@ -167,6 +167,7 @@ class Browser:
         return result.get("result", {}).get("value")
 
     def screenshot(self, path: Path) -> None:
+        self.call("Emulation.clearDeviceMetricsOverride")
         size = self.eval("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
         self.call("Emulation.setDeviceMetricsOverride", width=min(int(size[0]), 4000),
                   height=min(int(size[1]), 6000), deviceScaleFactor=1, mobile=False)
