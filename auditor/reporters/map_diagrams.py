@@ -97,6 +97,12 @@ def render_dot(m: ExposureMap) -> str:
         out.append("  }")
     for n in loose:
         out += node_lines(n, "  ")
+    # One column per rank, as in the SVG map (newrank lets rank=same reach into clusters).
+    ranks: dict[int, list[str]] = {}
+    for n in m.nodes:
+        ranks.setdefault(n.rank, []).append(dot_string(n.id))
+    for r in sorted(ranks):
+        out.append(f"  {{ rank=same; {'; '.join(ranks[r])}; }}")
     for n in m.nodes:
         for c in n.chips:
             out.append(f'  {dot_string(c.id)} -> {dot_string(n.id)} [style=dashed, arrowhead=open, '
