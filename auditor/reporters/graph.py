@@ -46,7 +46,7 @@ def document(graph: Graph, findings: Sequence[Finding] = ()) -> dict:
 
     known = scrubber(graph)
     doc = _scrub(graph.model_dump(mode="json"), known)
-    doc["map"] = _scrub(map_document(build_map(graph, findings)), known)
+    doc["map"] = _scrub(map_document(build_map(graph, findings, known)), known)
     return doc
 
 

@@ -229,8 +229,9 @@
       if (!q) { return; }
       Object.keys(E).forEach(function (id) {
         var e = E[id];
+        // A finding's file:line too: a reviewer holding a SARIF alert types where it points.
         var text = [id, e.label, e.sub, e.where].concat((e.findings || []).map(function (f) {
-          return F[f] ? f + " " + F[f].rule + " " + F[f].message : f;
+          return F[f] ? f + " " + F[f].rule + " " + F[f].path + ":" + F[f].line + " " + F[f].message : f;
         })).join(" ").toLowerCase();
         if (text.indexOf(q) >= 0) {
           hits.push(id);

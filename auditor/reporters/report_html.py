@@ -22,8 +22,7 @@ def _esc(value: object) -> str:
     return escape(clean(value), quote=True)
 
 
-def _findings_section(report: Report, m: ExposureMap) -> str:
-    known = scrubber(report.graph)
+def _findings_section(report: Report, m: ExposureMap, known) -> str:
     lines: dict[str, list[str] | None] = {}
     by_fp = {f.id: f for f in m.findings.values()}
     out = [f'<section class="report" id="findings"><h2>Findings ({len(report.findings)})</h2>']
@@ -63,7 +62,8 @@ def _line(cache: dict, report: Report, path: str, line: int):
 
 
 def render(report: Report) -> str:
-    m = build_map(report.graph, report.findings)
+    known = scrubber(report.graph)  # secrets far from their key (a command, a table cell)
+    m = build_map(report.graph, report.findings, known)
     text = summary(report) or f"No findings in {len(report.files)} files."
     return render_page(m, title=f"auditor report: {report.root}", root=report.root, summary=text,
-                       body_after=_findings_section(report, m), linked=True)
+                       body_after=_findings_section(report, m, known), linked=True)

@@ -93,6 +93,11 @@ def test_harena_map_in_the_browser(browser, tmp_path):
     browser.settle()
     assert "hl" in _classes(browser, ids["22/tcp SSH"])
     assert "SSH" in browser.eval("document.getElementById('panel').innerText")
+    # Where a SARIF alert points (file:line) finds its element too.
+    browser.eval("var s = document.getElementById('search'); s.value = 'aws/security-groups.json:151';"
+                 "s.dispatchEvent(new Event('input'))")
+    assert browser.eval("document.getElementById('search-count').textContent") == "1 match"
+    assert "hl" in _classes(browser, ids["5432/tcp PostgreSQL"])
     browser.screenshot(tmp_path / "harena-map-selected.png")
     _clean(browser, page.as_uri())
 
