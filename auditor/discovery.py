@@ -22,6 +22,10 @@ SKIP_DIRS = {
 }
 
 _ENV_TEMPLATE = re.compile(r"\.(example|sample|template|dist)$")
+# `env.example` (no leading dot) is as common a template name as `.env.example`, and
+# `example.env` / `sample.env` name a template by its first word
+_BARE_ENV_TEMPLATE = re.compile(r"^env\.(example|sample|template|dist)$")
+_TEMPLATE_ENV = re.compile(r"^(example|sample|template)\.env$")
 _COMPOSE_NAME = re.compile(r"^(docker-)?compose([.\-_][\w.\-]*)?\.ya?ml$")
 _YAML_SERVICES = re.compile(r"^services\s*:", re.M)
 _NGINX_BLOCK = re.compile(
@@ -43,7 +47,7 @@ def name_kind(rel: str) -> Optional[FileKind]:
     p = PurePosixPath(rel)
     name = p.name
     lower = name.lower()
-    if name == ".env" or name.startswith(".env.") or lower.endswith(".env"):
+    if name == ".env" or name.startswith(".env.") or lower.endswith(".env") or _BARE_ENV_TEMPLATE.match(lower):
         return "env"
     if _COMPOSE_NAME.match(lower):
         return "compose"
@@ -53,7 +57,8 @@ def name_kind(rel: str) -> Optional[FileKind]:
 
 
 def is_env_template(rel: str) -> bool:
-    return bool(_ENV_TEMPLATE.search(PurePosixPath(rel).name.lower()))
+    name = PurePosixPath(rel).name.lower()
+    return bool(_ENV_TEMPLATE.search(name) or _TEMPLATE_ENV.match(name))
 
 
 _DIFF = re.compile(r"^(?:--- \S.*\n\+\+\+ \S|@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@|diff --git )", re.M)

@@ -178,6 +178,9 @@ class MissingVar(Frozen):
 
     name: str
     loc: Loc  # the scalar that uses it
+    # `${VAR:?message}`: compose refuses to start until it is set (the scalar is left out)
+    required: bool = False
+    message: str = ""
 
 
 class ComposeProject(Frozen):
@@ -198,6 +201,9 @@ class ComposeProject(Frozen):
     # real names of networks another project can join: `external: true` or an explicit `name:`
     shared_networks: tuple[str, ...] = ()
     imports: tuple[str, ...] = ()  # compose files read through `include` and `extends: {file:}`
+    # env files compose reads that are links to a file absent from the repository (`.env ->
+    # mailcow.conf`, written by an installer): the values come at deploy time
+    deploy_env: tuple[str, ...] = ()
     base: Optional[str] = None  # for an overlay variant: the id of the project it is layered on
     evidence: str = ""  # why these files are loaded together (beyond compose's default file)
     loc: Loc

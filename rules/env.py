@@ -1,6 +1,7 @@
 """ENV: env files and compose interpolation: keys assigned twice, variables nobody defines."""
 from __future__ import annotations
 
+import posixpath
 from typing import Iterator, Optional
 
 from auditor.graph.model import Graph
@@ -75,13 +76,22 @@ def undefined_variable(graph: Graph) -> Iterator[Problem]:
     ## What it does
     Finds `${VAR}` (or `$VAR`) used in a compose file without a default while none of the env
     files compose reads for interpolation (`.env` next to the compose file, or the files given
-    with `--env-file` / `[compose] env_files`) defines it. Each use is reported.
+    with `--env-file` / `[compose] env_files`) defines it. One finding per project and
+    variable, at its first use (the other uses are related places).
 
-    `${VAR:-default}` and `${VAR-default}` never fire. `${VAR:?message}` left unset is a hard
-    compose error, reported as AUD001 by the loader, not here. When the variable is set
-    somewhere compose does not look, the message says where: in a service's `env_file:` (which
-    feeds the container's environment, not compose's own interpolation), or in another env
-    file that is not an interpolation source (e.g. `.env.master` without `--env-file`).
+    `${VAR:-default}` and `${VAR-default}` never fire. What the deployer supplies is not
+    missing. Never reported: a variable set in an env template (`.env.example`, `env.example`,
+    `example.env`) of the project's folder or above (the template is copied to `.env` at
+    deploy time), and every variable of a project whose `.env` links to a file the repository
+    does not hold (an installer writes it). Said once per project, as a note: variables set in
+    an env file of the project's folder that compose does not read by itself (`.env.master`,
+    `defaults.env`: whatever starts the project passes it with `--env-file`, and the variables
+    set nowhere come from that caller's shell), and a variable set by no file but used by
+    three or more projects (the harness that runs them, tests or CI, provides it).
+
+    `${VAR:?message}` is never reported: the file already says that the deployer must set it
+    (compose refuses to start until then). A variable set only in a service's `env_file:` (which feeds the container's environment,
+    not compose's own interpolation), or set nowhere at all, is a warning.
 
     ## Why is this bad?
     Compose substitutes an empty string with only a warning on the console: the container
@@ -103,18 +113,100 @@ def undefined_variable(graph: Graph) -> Iterator[Problem]:
     `--env-file`), give it a default (`${API_KEY:-}` when empty is really fine), or make it
     required (`${API_KEY:?set API_KEY in .env}`) so that compose refuses to start without it.
     """
-    defined = _Definitions(graph)
+    defined = graph.derived("env-definitions", _Definitions)
+    families: dict[str, set[str]] = {}
     for project in graph.projects:
         for use in project.missing_vars:
-            where, why = defined.elsewhere(project, use.name)
-            message = (f"'{use.name}' has no default and no env file that compose reads for "
-                       f"interpolation sets it: compose substitutes an empty string")
-            related: tuple[Related, ...] = ()
-            if where is not None:
-                message += f"; it is set in {where.loc.path}, {why}"
-                related = (Related(path=where.loc.path, line=where.loc.line, column=where.loc.column,
-                                   message=f"'{use.name}' is set here"),)
-            yield Problem(message=message, loc=use.loc, related=related, key=use.name)
+            if not use.required and not defined.files.get(use.name):
+                families.setdefault(use.name, set()).add(project.base or project.id)
+    harness: set[str] = set()
+    for project in graph.projects:
+        uses: dict[str, list] = {}
+        for use in sorted(project.missing_vars, key=lambda u: _order(project, u.loc)):
+            uses.setdefault(use.name, []).append(use)
+        notes: dict[tuple[str, str], list[str]] = {}  # (kind, file) -> names
+        first: dict[tuple[str, str], object] = {}
+        wrapper = None
+        for name, found in uses.items():
+            where, why = defined.elsewhere(project, name)
+            if why == "unread" and _near(project, where.loc.path):
+                wrapper = where.loc.path
+        for name, found in uses.items():
+            use = found[0]
+            others = tuple(Related(path=u.loc.path, line=u.loc.line, column=u.loc.column,
+                                   message=f"'{name}' is used here too") for u in found[1:6])
+            where, why = defined.elsewhere(project, name)
+            if any(u.required for u in found):
+                continue  # `${VAR:?message}`: the file already says the deployer must set it
+            if project.deploy_env or why == "template" and _near(project, where.loc.path):
+                continue  # the deployer's .env (written by an installer, copied from the template)
+            if why == "service":
+                message = (f"'{name}' has no default and no env file that compose reads for "
+                           f"interpolation sets it: compose substitutes an empty string; it is set in "
+                           f"{where.loc.path}, which feeds the container, not compose interpolation")
+                yield Problem(message=message, loc=use.loc, related=(_set_here(where, name), *others),
+                              key=name)
+                continue
+            elif why == "unread" and _near(project, where.loc.path):
+                kind = ("unread", where.loc.path)
+            elif where is None and wrapper is not None:
+                kind = ("unread", wrapper)
+            elif where is None and len(families.get(name, ())) >= 3:
+                if name in harness:
+                    continue  # said once, for the whole repository
+                harness.add(name)
+                kind = ("harness", str(len(families[name])))
+            else:
+                message = (f"'{name}' has no default and no env file that compose reads for "
+                           f"interpolation sets it: compose substitutes an empty string")
+                related = others
+                if where is not None:
+                    message += f"; it is set in {where.loc.path}, " + (
+                        "a template that compose never reads" if why == "template" else
+                        "which compose does not read for interpolation (pass it with --env-file, "
+                        "or list it in [compose] env_files)")
+                    related = (_set_here(where, name), *others)
+                yield Problem(message=message, loc=use.loc, related=related, key=name)
+                continue
+            notes.setdefault(kind, []).append(name)
+            first.setdefault(kind, use)
+        for (kind, file), names in notes.items():
+            use = first[(kind, file)]
+            listed = _listed(names)
+            if kind == "unread":
+                unset = [n for n in names if defined.elsewhere(project, n)[0] is None]
+                rest = (f" ({_listed(unset)} set by no file: the shell that runs compose must export "
+                        f"{'it' if len(unset) == 1 else 'them'})") if unset else ""
+                message = (f"{listed} {'is' if len(names) == 1 else 'are'} set in {file}{rest}, which "
+                           f"compose does not read for interpolation by itself: pass it with --env-file, "
+                           f"or list it in [compose] env_files")
+            else:
+                message = (f"{listed} {'is' if len(names) == 1 else 'are'} used without default by {file} "
+                           f"compose projects and set by no file of the repository: the environment "
+                           f"that runs them (a test harness, CI) must set {'it' if len(names) == 1 else 'them'}")
+            yield Problem(message=message, loc=use.loc, key=f"{kind}|{file}|{','.join(sorted(names))}",
+                          severity="note")
+
+
+def _order(project, loc) -> tuple:
+    files = list(project.files)
+    return (files.index(loc.path) if loc.path in files else len(files), loc.path, loc.line, loc.column)
+
+
+def _near(project, path: str) -> bool:
+    """An env file of the project's folder or a folder above it."""
+    folder = posixpath.dirname(path)
+    return folder == "" or project.directory == folder or project.directory.startswith(folder + "/")
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(f"'{n}'" for n in names[:4])
+    return shown + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+
+def _set_here(where: EnvVar, name: str) -> Related:
+    return Related(path=where.loc.path, line=where.loc.line, column=where.loc.column,
+                   message=f"'{name}' is set here")
 
 
 class _Definitions:
@@ -130,19 +222,19 @@ class _Definitions:
                 self.files.setdefault(key, []).append((env, var))
 
     def elsewhere(self, project, name: str) -> tuple[Optional[EnvVar], str]:
-        """Where `name` is set though compose does not read it for interpolation, and why that is."""
+        """Where `name` is set though compose does not read it for interpolation, and how:
+        "service" (a service's env_file), "template", or "unread" (another env file)."""
         for service in project.services:
             for ref in service.env_files:
                 hit = self.first.get(ref.path, {}).get(name)
                 if hit is not None:
-                    return hit, "which feeds the container, not compose interpolation"
-        for env, hit in self.files.get(name, ()):
-            if env.path in project.env_sources:
-                continue
-            if env.template:
-                return hit, "a template that compose never reads"
-            return hit, ("which compose does not read for interpolation "
-                         "(pass it with --env-file, or list it in [compose] env_files)")
+                    return hit, "service"
+        found: list[tuple[EnvFile, EnvVar]] = [(e, h) for e, h in self.files.get(name, ())
+                                               if e.path not in project.env_sources]
+        # the nearest file first: the project's own folder, then the folders above it
+        found.sort(key=lambda eh: (not _near(project, eh[0].path), -eh[0].path.count("/"), eh[0].path))
+        for env, hit in found:
+            return hit, ("template" if env.template else "unread")
         return None, ""
 
 

@@ -18,6 +18,7 @@ is `compose_service.py`, merging and freezing `compose_merge.py`, ports `compose
 from __future__ import annotations
 
 import gc
+import os
 import posixpath
 import re
 from contextlib import contextmanager
@@ -118,6 +119,22 @@ def interpolation_env(reader: Reader, directory: str, env_files: Sequence[str],
         values.update(own)
         used.append(rel)
     return values, used, problems
+
+
+def _dangling(reader: Reader, directory: str, env_files: Sequence[str]) -> tuple[str, ...]:
+    """Env files compose would read that are links to a file the repository does not hold
+    (`.env -> mailcow.conf`, written by an installer at deploy time)."""
+    out = []
+    for name in env_files:
+        if os.path.isabs(name):
+            continue
+        path = reader.root / directory / name
+        try:
+            if os.path.islink(path) and not os.path.exists(path):
+                out.append(posixpath.normpath(posixpath.join(directory, name)))
+        except OSError:
+            continue
+    return tuple(out)
 
 
 def _env_file_values(text: str, path: str, base: Mapping[str, str], earlier: Mapping[str, str],
@@ -320,6 +337,7 @@ class _Session:
         env, sources, problems = self._env[key]
         self.problems.extend(problems)
         load = _ProjectLoad(self, directory, env, sources)
+        load.deploy_env = _dangling(self.reader, directory, env_files)
         partial = load.load_files(files, first_needs_services=True)
         return load.freeze(partial, files, group)
 
@@ -339,6 +357,7 @@ class _ProjectLoad:
         self.stack = stack  # files being included, for cycles
         self.missing: dict[tuple[str, Loc], MissingVar] = {}
         self.imports: dict[str, None] = {}  # files read through include and extends
+        self.deploy_env: tuple[str, ...] = ()
         self._origins: dict[str, dict[str, Any]] = {}
         self._resolved: dict[tuple[str, str], Optional[dict]] = {}
 
@@ -394,6 +413,13 @@ class _ProjectLoad:
                         self.missing.setdefault((name, loc), MissingVar(name=name, loc=loc))
                     for error in result.errors:
                         self.problem("AUD001", f"compose would refuse this value: {error}", loc)
+                    if result.required:
+                        # set at deploy time or compose refuses to start: the value is
+                        # unknown, so the entry is left out rather than read as ""
+                        for name, message in result.required:
+                            self.missing.setdefault((name, loc), MissingVar(
+                                name=name, loc=loc, required=True, message=message))
+                        continue
                     nv = result.value
                 else:
                     nv = v
@@ -527,7 +553,7 @@ class _ProjectLoad:
             env_sources=tuple(dict.fromkeys(self.sources)), missing_vars=tuple(self.missing.values()),
             services=tuple(services), networks=tuple(partial.networks), volumes=tuple(partial.volumes),
             secrets=tuple(partial.secrets), shared_networks=tuple(partial.shared_networks),
-            imports=tuple(self.imports),
+            imports=tuple(self.imports), deploy_env=self.deploy_env,
             base=group.base[0] if group is not None and group.base else None,
             evidence=group.evidence if group is not None else "",
             loc=Loc(path=files[-1] if group is not None and group.base else files[0]),

@@ -311,7 +311,7 @@ def _expand(value: str, lookup: Mapping[str, str], statement: int) -> str:
     except _TooLarge:
         raise _Bad(f"value not expanded: expansion in this file passes {EXPANSION_BUDGET} characters",
                    statement) from None
-    if result.errors:
+    if result.errors or result.required:
         # compose refuses the whole file on a bad `${...}` or a `${VAR:?message}` left unset.
         raise _Bad("value cannot be interpolated: invalid or failing ${...} expression", statement)
     return result.value

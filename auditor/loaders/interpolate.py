@@ -35,10 +35,13 @@ class Result:
     value: str
     missing: list[str] = field(default_factory=list)  # used without a default while unset
     errors: list[str] = field(default_factory=list)  # compose would refuse the file
+    # `${VAR:?msg}` unset: compose refuses to start until the deployer sets it; the value is
+    # unknown, not broken (name, message)
+    required: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.required
 
 
 class _Failed(Exception):
@@ -51,6 +54,7 @@ class _Run:
         self.template = template
         self.missing: list[str] = []
         self.errors: list[str] = []
+        self.required: list[tuple[str, str]] = []
 
     def error(self, message: str) -> None:
         if message not in self.errors:
@@ -92,8 +96,8 @@ class _Run:
         value = self.env.get(name)
         if operator in (":?", "?"):
             if value is None or (operator == ":?" and value == ""):
-                reason = f": {argument}" if argument else ""
-                self.error(f"required variable {name} is missing a value{reason}")
+                if (name, argument) not in self.required:
+                    self.required.append((name, argument))
                 raise _Failed
         elif operator == ":-":
             value = argument if not value else value
@@ -144,4 +148,4 @@ def interpolate(text: str, env: Mapping[str, str]) -> Result:
     except RecursionError:  # defensive: nesting is bounded above
         run.error("interpolation nested too deeply")
         value = ""
-    return Result(value=value, missing=run.missing, errors=run.errors)
+    return Result(value=value, missing=run.missing, errors=run.errors, required=run.required)

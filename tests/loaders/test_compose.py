@@ -266,11 +266,14 @@ def test_custom_env_files_relative_to_the_project(tmp_path):
     assert env(project.services[0]) == {"URL": "https://staging", "URL2": "https://prod"}
 
 
-def test_required_variable_is_aud001(tmp_path):
-    projects, problems = load(tmp_path, {"compose.yaml": "services:\n  a:\n    image: ${IMG:?set IMG}\n"})
-    assert [(p.rule, p.loc.line) for p in problems] == [("AUD001", 3)]
-    assert "set IMG" in problems[0].message
-    assert projects[0].services[0].image == ""
+def test_required_variable_is_a_deploy_time_value_not_a_parse_error(tmp_path):
+    projects, problems = load(tmp_path, {"compose.yaml": "services:\n  a:\n    image: ${IMG:?set IMG}\n"
+                                                         "    volumes: ['${CODE:?}:/src']\n"})
+    assert problems == []
+    missing = {(m.name, m.loc.line, m.required, m.message) for m in projects[0].missing_vars}
+    assert missing == {("IMG", 3, True, "set IMG"), ("CODE", 4, True, "")}
+    a = projects[0].services[0]
+    assert a.image is None and a.volumes == ()  # unknown until deploy time, not ""
 
 
 def test_interpolation_env_function(tmp_path):
