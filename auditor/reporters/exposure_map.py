@@ -157,6 +157,7 @@ class _Builder:
         self.g = graph
         self.m = ExposureMap()
         self.ids: set[str] = set()
+        self.edge_ids: dict[str, Edge] = {}
         self.nodes: dict[str, Node] = {}
         self.rows: dict[tuple[str, str], Element] = {}  # (server id, location path) -> row
         self.server_nodes: dict[str, Node] = {}
@@ -209,14 +210,15 @@ class _Builder:
     def edge(self, source: Node, target: Node, *, label: str = "", kind: str = "flow",
              row: Optional[Element] = None, tags: Iterable[str] = ()) -> Edge:
         key = f"{source.id}>{row.id if row else ''}>{target.id}"
-        for e in self.m.edges:
-            if e.id == key:
-                if label and label not in e.label.split(", "):
-                    e.label = clean(f"{e.label}, {label}" if e.label else label, 60)
-                return e
+        e = self.edge_ids.get(key)
+        if e is not None:
+            if label and label not in e.label.split(", "):
+                e.label = clean(f"{e.label}, {label}" if e.label else label, 60)
+            return e
         e = Edge(id=key, source=source.id, target=target.id, source_row=row.id if row else None,
                  label=clean(label, 60), kind=kind, tags=list(tags))
         self.m.edges.append(e)
+        self.edge_ids[key] = e
         return e
 
     def text(self, value: str) -> str:

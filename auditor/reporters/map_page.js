@@ -29,10 +29,6 @@
     var w = worst(ids);
     if (w) { node.classList.add("sev-" + w); }
     var badge = node.querySelector(":scope > .badge");
-    if (!badge) {
-      var row = node.querySelector(":scope > g.badge");
-      badge = row;
-    }
     if (badge) {
       var n = shown(ids).length;
       badge.classList.toggle("hidden", n === 0);
@@ -188,7 +184,6 @@
   svg.addEventListener("click", function (ev) {
     var id = targetOf(ev.target);
     select(id === state.pinned ? null : id, false);
-    if (id && id !== state.pinned) { return; }
   });
 
   function fromHash() {
@@ -197,7 +192,6 @@
     if (h.indexOf("finding-") === 0) { h = h.slice(8); }
     if (F[h]) {
       var els = F[h].elements || [];
-      var only = {};
       select(els.length ? els[0] : null, true);
       if (!els.length) {
         panel.textContent = "";
@@ -208,9 +202,15 @@
       }
       var art = document.getElementById("finding-" + h);
       if (art) { art.classList.add("current"); }
-      return only;
+      return;
     }
-    if (E[h] || G[h]) { select(h, true); }
+    if (E[h] || G[h]) { select(h, true); return; }
+    // Anything else (`docker-compose.yml:191`, a name): search for it.
+    var search = document.getElementById("search");
+    if (search) {
+      search.value = h;
+      search.dispatchEvent(new Event("input"));
+    }
   }
   window.addEventListener("hashchange", fromHash);
 

@@ -58,7 +58,6 @@ STYLE = """
 .exposure-map .edge.sev-note{stroke:#0969da;stroke-width:2.4;marker-end:url(#arrow-note)}
 .exposure-map .edge.sev-warning{stroke:#b35900;stroke-width:2.6;marker-end:url(#arrow-warning)}
 .exposure-map .edge.sev-error{stroke:#cf222e;stroke-width:3;marker-end:url(#arrow-error)}
-.exposure-map .edge-label{font-size:10px;fill:#57606a}
 """.strip()
 
 
@@ -146,10 +145,6 @@ def render_svg(m: ExposureMap, *, titles: bool = True, standalone: bool = True) 
         out.append(f'<path class="{_esc(classes)}" id="{_esc(e.id)}" data-edge="{_esc(e.id)}" '
                    f'data-source="{_esc(e.source)}" data-target="{_esc(e.target)}" d="{_curve(pts)}">'
                    f'{_edge_title(m, e, by_node) if titles else ""}</path>')
-        if e.kind == "proxy" and e.label:
-            (x0, y0), (x1, y1) = pts[-2], pts[-1]
-            out.append(f'<text class="edge-label" x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2 - 4:.1f}" '
-                       f'text-anchor="middle">{_esc(clean(e.label, 30))}</text>')
     out.append("</g>")
 
     out.append('<g class="nodes">')

@@ -98,6 +98,9 @@ def test_harena_map_in_the_browser(browser, tmp_path):
                  "s.dispatchEvent(new Event('input'))")
     assert browser.eval("document.getElementById('search-count').textContent") == "1 match"
     assert "hl" in _classes(browser, ids["5432/tcp PostgreSQL"])
+    browser.eval("location.hash = 'docker-compose.yml:209'")
+    browser.settle()
+    assert "hl" in _classes(browser, ids["*:6379/tcp"])
     browser.screenshot(tmp_path / "harena-map-selected.png")
     _clean(browser, page.as_uri())
 
