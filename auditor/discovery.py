@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import Optional
 
 from .model import FileKind, LoadProblem, Loc, SourceFile
+from .loaders.dockerfile import is_dockerfile_name
 from .reader import Reader
 
 SKIP_DIRS = {
@@ -40,6 +41,9 @@ class Discovered:
     files: list[SourceFile] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     secgroup_formats: dict[str, str] = field(default_factory=dict)
+    # Dockerfiles are no input kind of their own (nothing is reported in them); the graph reads
+    # them to know what the images built here hold
+    dockerfiles: list[str] = field(default_factory=list)
 
 
 def name_kind(rel: str) -> Optional[FileKind]:
@@ -152,6 +156,10 @@ def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
         if rel_written in seen_files or excluded(rel_written):
             return
         seen_files.add(rel_written)
+        if is_dockerfile_name(PurePosixPath(rel_written).name):
+            if len(out.dockerfiles) < 2000:
+                out.dockerfiles.append(rel_written)
+            return
         fmt = None
         if kind is None:
             kind, fmt = content_kind(rel_written, reader)

@@ -209,6 +209,33 @@ class ComposeProject(Frozen):
     loc: Loc
 
 
+# ---------------------------------------------------------------- Dockerfiles
+
+
+class DockerCopy(Frozen):
+    """A COPY or ADD: sources as written (relative to the build context), its destination."""
+
+    sources: tuple[str, ...]
+    destination: str
+    stage: int = 0  # index of the FROM stage it belongs to
+    from_stage: Optional[str] = None  # COPY --from=...: from another stage or image, not the context
+    loc: Loc
+
+
+class Dockerfile(Frozen):
+    path: str
+    stages: tuple[str, ...] = ()  # the base image of each FROM, in order (the last is the image's)
+    copies: tuple[DockerCopy, ...] = ()
+    healthcheck: Optional[Loc] = None  # the final stage's HEALTHCHECK (not NONE)
+    healthcheck_disabled: bool = False  # HEALTHCHECK NONE in the final stage
+    expose: tuple[int, ...] = ()  # the final stage's EXPOSE
+    user: Optional[str] = None  # the final stage's USER
+
+    @property
+    def base(self) -> str:
+        return self.stages[-1] if self.stages else ""
+
+
 # ---------------------------------------------------------------- nginx
 
 
@@ -554,3 +581,4 @@ class Inputs(Frozen):
     problems: tuple[LoadProblem, ...] = ()
     doc_facts: tuple[DocFact, ...] = ()  # facts read from docs tables (loaders/docs_facts)
     live: Optional[LiveState] = None  # `--live DIR` snapshots (loaders/live)
+    dockerfiles: tuple[Dockerfile, ...] = ()  # Dockerfiles of the repository (loaders/dockerfile)

@@ -212,6 +212,11 @@ def healthcheck_missing(graph: Graph) -> Iterator[Problem]:
     base-image update can remove; a healthcheck that is explicitly disabled is reported without
     that caveat. Declare the healthcheck in compose, or silence the rule for that line.
 
+    An image's own HEALTHCHECK counts: a service built here (`build:`), or whose image is named
+    like the folder of one Dockerfile of the repository, is silent when that Dockerfile declares
+    one. Official images (`redis:7`, `postgres:16`) never do, so they are reported; any other
+    image may, which cannot be seen from the files: that is a note, not an error.
+
     ## Why is this bad?
     Without a healthcheck the container never becomes "healthy": compose fails the dependent
     service ("dependency failed to start: container ... has no healthcheck configured"), and
@@ -254,14 +259,38 @@ def healthcheck_missing(graph: Graph) -> Iterator[Problem]:
                 disabled = hc is not None and (hc.disable or [t.upper() for t in hc.test[:1]] == ["NONE"])
                 if hc is not None and hc.test and not disabled:
                     continue
+                severity = None
                 if disabled:
                     why = f"'{dep.service}' disables its healthcheck"
                 else:
-                    why = (f"'{dep.service}' defines no healthcheck in compose (this only works if its "
-                           f"image declares a HEALTHCHECK)")
+                    dockerfile, evidence = graph.dockerfile_of(target)
+                    if dockerfile is not None and dockerfile.healthcheck is not None:
+                        continue  # the image's own HEALTHCHECK ({evidence})
+                    if dockerfile is not None:
+                        why = (f"'{dep.service}' defines no healthcheck in compose, nor does "
+                               f"{dockerfile.path}")
+                        base = dockerfile.base
+                    else:
+                        why = f"'{dep.service}' defines no healthcheck in compose"
+                        base = target.image or ""
+                    why += " (this only works if its image declares a HEALTHCHECK)"
+                    if not _official_image(base):
+                        # an image of its own may declare a HEALTHCHECK that cannot be seen here;
+                        # official images never do
+                        severity = "note"
                 yield Problem(
                     message=f"'{s.name}' waits for '{dep.service}' to be healthy, but {why}",
-                    loc=dep.loc, key=f"{project.id}|{s.name}|{dep.service}")
+                    loc=dep.loc, key=f"{project.id}|{s.name}|{dep.service}", severity=severity)
+
+
+def _official_image(image: str) -> bool:
+    """A Docker Official Image (`redis:7`, `library/postgres`, `docker.io/nginx`): those
+    never declare a HEALTHCHECK, by the program's policy."""
+    name = image.split("@", 1)[0].split(":", 1)[0].lower()
+    for prefix in ("docker.io/library/", "docker.io/", "library/"):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    return bool(name) and "/" not in name and "$" not in name
 
 
 # ---------------------------------------------------------------- ORD004

@@ -1,8 +1,9 @@
 """URL: URLs in env files and compose environments, checked against each other and the nginx routes."""
 from __future__ import annotations
 
+import posixpath
 import re
-from typing import Iterator
+from typing import Iterator, Optional
 
 from auditor.graph.model import Graph, UrlRef
 from auditor.graph.urls import DEFAULT_PORTS
@@ -86,13 +87,49 @@ def url_mismatch(graph: Graph) -> Iterator[Problem]:
             continue
         groups.setdefault(role, []).append(ref)
     seen: set[tuple] = set()
-    for refs in groups.values():
-        for scope in _deployments(refs):
-            for p in _disagreements(graph, scope):
-                ident = (p.loc.path, p.loc.line, p.loc.column, p.message)
-                if ident not in seen:
-                    seen.add(ident)
-                    yield p
+    attach = _attachments(graph)
+    for all_refs in groups.values():
+        for refs in _same_deployment(all_refs, attach):
+            for scope in _deployments(refs):
+                for p in _disagreements(graph, scope):
+                    ident = (p.loc.path, p.loc.line, p.loc.column, p.message)
+                    if ident not in seen:
+                        seen.add(ident)
+                        yield p
+
+
+def _attachments(graph: Graph):
+    """The deployments a URL's variable is in effect in: a service's environment is in its
+    project's; an env file in those of the projects that read it or live in its folder. An env
+    file of a folder without compose projects (a frontend's `.env`) is attached to none and
+    compared with every deployment."""
+    by_file: dict[str, set[str]] = {}
+    for p in graph.projects:
+        ids = {d.id for d in graph.deployments_of(p.id)}
+        files = set(p.env_sources) | {r.path for s in p.services for r in s.env_files}
+        for f in files:
+            by_file.setdefault(f, set()).update(ids)
+        by_file.setdefault(f"dir:{p.directory}", set()).update(ids)
+
+    def of(ref: UrlRef) -> Optional[frozenset]:
+        if ref.service:
+            project = ref.service.rpartition("::")[0]
+            return frozenset(d.id for d in graph.deployments_of(project)) or None
+        ids = by_file.get(ref.file, set()) | by_file.get(f"dir:{posixpath.dirname(ref.file)}", set())
+        return frozenset(ids) or None
+    return of
+
+
+def _same_deployment(refs: list[UrlRef], attach) -> list[list[UrlRef]]:
+    """URLs in effect together: those of one deployment plus the unattached ones."""
+    scopes = {r.loc: attach(r) for r in refs}
+    deployments = sorted({d for ids in scopes.values() if ids for d in ids})
+    if not deployments:
+        return [refs]
+    out = []
+    for d in deployments:
+        out.append([r for r in refs if scopes[r.loc] is None or d in scopes[r.loc]])
+    return out
 
 
 def _deployment(ref: UrlRef) -> tuple[str, str]:

@@ -4,11 +4,12 @@ Rules read these joins instead of re-deriving them, so each rule stays a few lin
 """
 from __future__ import annotations
 
+import posixpath
 from typing import Any, Callable, Literal, Optional, TypeVar
 
 from pydantic import PrivateAttr
 
-from ..model import ComposeProject, Frozen, Inputs, Loc, NginxConfig, NginxLocation, NginxServer, Service
+from ..model import ComposeProject, Dockerfile, Frozen, Inputs, Loc, NginxConfig, NginxLocation, NginxServer, Service
 from .deployments import Deployment, Host, NginxPlacement
 from .ports import PortIndex
 
@@ -104,6 +105,15 @@ class Exposure(Frozen):
     @property
     def reachable(self) -> bool:
         return self.public_bind and self.firewall in ("open", "unknown")
+
+
+def _dockerfiles_by_folder(graph: "Graph") -> dict:
+    out: dict[str, list] = {}
+    for d in graph.dockerfiles:
+        folder = posixpath.basename(posixpath.dirname(d.path)).lower()
+        if folder:
+            out.setdefault(folder, []).append(d)
+    return out
 
 
 class Graph(Inputs):
@@ -205,6 +215,29 @@ class Graph(Inputs):
     def host_nginx(self) -> list[NginxConfig]:
         """The configurations known to run in an nginx on the host (not unknown placement)."""
         return [c for c in self.nginx if self.placement(c.id).where == "host"]
+
+    # -- images --------------------------------------------------------------
+
+    def dockerfile_of(self, service: Service) -> tuple[Optional["Dockerfile"], str]:
+        """The Dockerfile a service's image comes from, and the evidence: the `build:` context,
+        or else the one Dockerfile whose folder is named like the image (`ghcr.io/x/unbound`
+        and `data/Dockerfiles/unbound/Dockerfile`)."""
+        by_path = self.derived("dockerfiles-by-path", lambda g: {d.path: d for d in g.dockerfiles})
+        if service.build is not None:
+            project = self.project_of(f"{service.project}::{service.name}")
+            folder = posixpath.normpath(posixpath.join(project.directory if project else "", service.build))
+            path = "Dockerfile" if folder in (".", "") else f"{folder}/Dockerfile"
+            found = by_path.get(path)
+            return (found, f"it is built from {path}") if found else (None, "")
+        if not service.image:
+            return None, ""
+        by_folder = self.derived("dockerfiles-by-folder", _dockerfiles_by_folder)
+        name = service.image.split("@", 1)[0]
+        last = name.rsplit("/", 1)[-1].split(":", 1)[0].lower()
+        found_list = by_folder.get(last, [])
+        if len(found_list) == 1:
+            return found_list[0], f"{found_list[0].path} builds images named like '{service.image}'"
+        return None, ""
 
     # -- deployments ---------------------------------------------------------
 

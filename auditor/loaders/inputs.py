@@ -59,6 +59,14 @@ def load_inputs(reader: Reader, found: Discovered, *, env_files: tuple[str, ...]
     nginx = guarded(nginx_files[0] if nginx_files else ".",
                     lambda: load_nginx(reader, nginx_files, services), [], problems)
 
+    from .dockerfile import load_dockerfile
+
+    dockerfiles = []
+    for path in found.dockerfiles:
+        parsed = guarded(path, lambda p=path: load_dockerfile(reader, p), None, [])
+        if parsed is not None:
+            dockerfiles.append(parsed)
+
     rules = []
     for path in by_kind.get("secgroup", []):
         rules.extend(guarded(path, lambda p=path: load_secgroups(reader, p), [], problems))
@@ -80,7 +88,7 @@ def load_inputs(reader: Reader, found: Discovered, *, env_files: tuple[str, ...]
     return Inputs(
         root=str(reader.root), files=tuple(found.files), env_files=tuple(envs),
         projects=tuple(projects), nginx=tuple(nginx), sg_rules=tuple(rules), docs=tuple(docs),
-        suppressions=tuple(suppressions), problems=tuple(unique),
+        suppressions=tuple(suppressions), problems=tuple(unique), dockerfiles=tuple(dockerfiles),
     )
 
 
