@@ -264,13 +264,42 @@ class _Builder:
 
     # -- listeners ---------------------------------------------------------
 
+    def host_label(self, host_id: str) -> str:
+        """"host", or which host when the deployment model knows of several."""
+        if len(self.g.hosts) <= 1:
+            return "host" if host_id != "?" else "host (unknown)"
+        h = self.g.host(host_id)
+        if h is None:
+            return "host (unknown)"
+        if h.name:
+            return f"host {h.name}"
+        names = [p.name for p in self.g.projects if p.id in h.families]
+        return f"host of {', '.join(names[:2])}{' ...' if len(names) > 2 else ''}" if names else f"host {h.id}"
+
+    def host_of(self, item: Optional[str]) -> str:
+        h = self.g.host_of(item) if item else None
+        return h.id if h else "?"
+
     def listeners(self) -> None:
-        host = self.group("host", "host", LISTENER, None, "host") if self.g.listeners else None
+        # A host nginx listener's configuration: the one whose server holds the listen.
+        self.listen_config: dict[tuple[str, int, int], NginxConfig] = {}
+        for c in self.g.nginx:
+            for s in c.servers:
+                for l in s.listens:
+                    self.listen_config.setdefault((l.loc.path, l.loc.line, l.loc.column), c)
+        hosts: dict[str, Group] = {}
         for l in self.g.listeners:
+            if l.kind == "compose":
+                host = self.host_of((l.service or "").rpartition("::")[0])
+            else:
+                c = self.listen_config.get((l.loc.path, l.loc.line, l.loc.column))
+                host = self.host_of(c.id) if c else "?"
+            if host not in hosts:
+                hosts[host] = self.group("host", self.host_label(host), LISTENER, None, f"host:{host}")
             owner = self.g.service_name(l.service) if l.service else "host nginx"
             label = f"{_bind(l.address)}:{_ports(l.port, l.port_end)}/{l.protocol}"
             sub = f"published by {owner}" if l.kind == "compose" else "nginx listen"
-            n = self.node("listener", label, LISTENER, l.loc, sub=sub, group=host.id if host else None)
+            n = self.node("listener", label, LISTENER, l.loc, sub=sub, group=hosts[host].id)
             n.details += [("bind", clean(addr.describe_bind(l.address))),
                           ("port", _ports(l.port, l.port_end)), ("protocol", l.protocol)]
             if l.service:
@@ -285,19 +314,33 @@ class _Builder:
 
     # -- nginx -----------------------------------------------------------------
 
+    def instance_of(self, c: NginxConfig) -> str:
+        """Which running nginx a configuration belongs to: `host:<host id>` for a host nginx,
+        the service key for one mounted into a container, `unknown:` when nobody knows."""
+        placement = self.g.placement(c.id)
+        if placement.where == "container" and (placement.service or c.runs_in):
+            return placement.service or c.runs_in or ""
+        if placement.where == "host":
+            return f"host:{self.host_of(c.id)}"
+        return "unknown:"
+
     def nginx(self) -> None:
         services = {service_key(s): s for s in self.g.services}
         instances: dict[str, list[NginxConfig]] = {}
         for c in self.g.nginx:
-            on_host = c.runs_in is None or c.runs_in_host_network
-            instances.setdefault("" if on_host else (c.runs_in or ""), []).append(c)
+            instances.setdefault(self.instance_of(c), []).append(c)
         seen: set[str] = set()
         for key in sorted(instances):
             configs = instances[key]
             runner = services.get(key)
-            if key == "":
-                g = self.group("nginx", "host nginx", NGINX, Loc(path=configs[0].entry), "host",
-                               sub=", ".join(c.entry for c in configs[:2]) + (" ..." if len(configs) > 2 else ""))
+            files = ", ".join(c.entry for c in configs[:2]) + (" ..." if len(configs) > 2 else "")
+            if key.startswith("host:"):
+                where = self.host_label(key[5:])
+                title = "host nginx" if where == "host" else f"nginx on {where}"
+                g = self.group("nginx", title, NGINX, Loc(path=configs[0].entry), key, sub=files)
+            elif key == "unknown:":
+                g = self.group("nginx", "nginx (where it runs is unknown)", NGINX, Loc(path=configs[0].entry),
+                               key, sub=files)
             else:
                 name = runner.name if runner else key.rpartition("::")[2]
                 g = self.group("nginx", f"nginx in service {name}", NGINX, runner.loc if runner else None,
@@ -448,7 +491,9 @@ class _Builder:
     def _behind(self, l: Listener) -> list[Node]:
         """What a connection to the listener reaches: nginx servers on the port, or the service."""
         if l.kind == "nginx":
-            return [n for n in self.instance_servers.get("", []) if self.listens(n, l.port)]
+            c = self.listen_config.get((l.loc.path, l.loc.line, l.loc.column))
+            key = self.instance_of(c) if c else ""
+            return [n for n in self.instance_servers.get(key, []) if self.listens(n, l.port)]
         if l.service in self.instance_servers:
             port = l.target_for(l.port)
             return [n for n in self.instance_servers[l.service] if port is not None and self.listens(n, port)]

@@ -241,3 +241,19 @@ def test_the_readme_shows_harena_map():
             "listener-docker-compose.yml_209"} <= errors
     red = [p for p in svg.iter(f"{ns}path") if "sev-error" in (p.get("class") or "").split()]
     assert any(p.get("data-target") == "datastore-docker-compose.yml_186" for p in red)
+
+
+def test_listeners_are_grouped_by_the_host_the_deployment_model_knows(tmp_path):
+    from auditor import engine
+    from auditor.config import Config
+    from auditor.reporters.exposure_map import build_map, document
+
+    for name in ("shop", "blog"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "compose.yaml").write_text(f"services:\n  {name}:\n    image: app\n    ports: ['8080:80']\n")
+    report = engine.check([str(tmp_path)], Config())
+    m = document(build_map(report.graph, report.findings))
+    hosts = {g["id"]: g["label"] for g in m["groups"] if g["kind"] == "host"}
+    assert sorted(hosts.values()) == ["host of blog", "host of shop"]  # a folder is not a host
+    by_host = {hosts[n["group"]]: n["sub"] for n in m["nodes"] if n["kind"] == "listener"}
+    assert by_host == {"host of blog": "published by blog", "host of shop": "published by shop"}
