@@ -13,6 +13,27 @@ from .writer import WriteRefused, write_output
 FORMATS = ["text", "json", "sarif", "github", "html", "auto"]
 
 
+def _env_files(paths: tuple[str, ...], env_files: tuple[str, ...]) -> Optional[list[str]]:
+    """`--env-file` as docker compose reads it: relative to the current folder, and a file
+    that does not exist is a usage error (compose refuses it too), as is one outside the root."""
+    if not env_files:
+        return None
+    from .engine import resolve_root
+
+    root, _ = resolve_root(list(paths) or ["."])
+    out = []
+    for name in env_files:
+        path = Path(name).resolve()
+        if not path.is_file():
+            raise click.UsageError(f"--env-file {name}: no such file")
+        try:
+            path.relative_to(root)
+        except ValueError:
+            raise click.UsageError(f"--env-file {name}: outside the checked folder {root}") from None
+        out.append(str(path))
+    return out
+
+
 def _split(values: tuple[str, ...]) -> list[str]:
     return [t for v in values for t in v.split(",") if t.strip()]
 
@@ -71,7 +92,7 @@ def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_fil
             live = str(Path(temporary) / "live")
             _snapshot(Path(live), engine.resolve_root(list(paths) or ["."])[0], None, config)
         report = engine.check(list(paths) or ["."], config, select=_split(select), ignore=_split(ignore),
-                              extend_select=_split(extend_select), env_files=list(env_files) or None,
+                              extend_select=_split(extend_select), env_files=_env_files(paths, env_files),
                               baseline=Path(baseline) if baseline else None,
                               live=Path(live) if live else None)
     except engine.SelectionError as exc:
@@ -95,7 +116,7 @@ def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_fil
 
         # safe fixes only: a suggestion in review is one click from being committed
         fixes = fixes_for(report, config, select=_split(select), ignore=_split(ignore),
-                          env_files=list(env_files) or None).sarif_fixes()
+                          env_files=_env_files(paths, env_files)).sarif_fixes()
         text = sarif(report, category=category, fixes=fixes)
     else:
         text = get_reporter(fmt)(report)
@@ -191,7 +212,7 @@ def baseline_cmd(paths, output, config_file, env_files) -> None:
     target = Path(output) if output else config.baseline_path()
     if target is None:
         raise click.UsageError("give the file to write with -o FILE (or set `baseline` in the configuration)")
-    report = engine.check(list(paths) or ["."], config, env_files=list(env_files) or None,
+    report = engine.check(list(paths) or ["."], config, env_files=_env_files(paths, env_files),
                           use_config_baseline=False)
     write_output(target, baseline.render(report.findings))
     click.echo(f"wrote {len(report.findings)} fingerprints to {target}", err=True)
@@ -212,7 +233,7 @@ def graph(paths, fmt, output, config_file, env_files) -> None:
     from .reporters.graph import render
 
     config = _config(paths, config_file)
-    report = engine.check(list(paths) or ["."], config, env_files=list(env_files) or None)
+    report = engine.check(list(paths) or ["."], config, env_files=_env_files(paths, env_files))
     _emit(render(report, fmt), output)
 
 
@@ -234,7 +255,7 @@ def fix_cmd(paths, apply_, unsafe_fixes, fail_on, select, ignore, config_file, e
     config = _config(paths, config_file)
     try:
         run = run_fix(list(paths) or ["."], config, unsafe=unsafe_fixes, select=_split(select),
-                      ignore=_split(ignore), env_files=list(env_files) or None)
+                      ignore=_split(ignore), env_files=_env_files(paths, env_files))
     except engine.SelectionError as exc:
         raise click.UsageError(f"--select/--ignore: {exc}") from None
     if apply_:

@@ -168,9 +168,12 @@ class Service(Frozen):
     command: tuple[str, ...] = ()
     loc: Loc  # the service's key
 
+    # one of its profiles is enabled by COMPOSE_PROFILES in the project's env file
+    profile_enabled: bool = False
+
     @property
     def active_by_default(self) -> bool:
-        return not self.profiles
+        return not self.profiles or self.profile_enabled
 
 
 class MissingVar(Frozen):

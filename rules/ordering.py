@@ -63,8 +63,8 @@ def missing_dependency(graph: Graph) -> Iterator[Problem]:
                                  f"this compose project; compose refuses to start the project"),
                         loc=dep.loc, key=f"{project.id}|{s.name}|{dep.service}|undefined")
                     continue
-                if not target.profiles:
-                    continue
+                if target.active_by_default:
+                    continue  # no profile, or one COMPOSE_PROFILES enables in the project's .env
                 if s.profiles and set(s.profiles) <= set(target.profiles):
                     continue
                 when = ("by default" if not s.profiles else

@@ -84,3 +84,15 @@ def test_empty_folder_is_clean(tmp_path):
 def test_text_output_has_no_colour_when_piped():
     proc = run("check", "fixtures/harena")
     assert "\033[" not in proc.stdout
+
+
+def test_env_file_is_relative_to_the_current_folder_and_must_exist(tmp_path):
+    """`--env-file` as docker compose reads it: from the current folder, for every project."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "compose.yaml").write_text("services:\n  a:\n    image: x:${TAG}\n")
+    (tmp_path / "prod.env").write_text("TAG=1\n")
+    ok = run("check", ".", "--env-file", "prod.env", "--select", "ENV002", cwd=tmp_path)
+    assert ok.returncode == 0 and "No findings" in ok.stdout
+    missing = run("check", ".", "--env-file", "nope.env", cwd=tmp_path)
+    assert missing.returncode == 2 and "--env-file nope.env: no such file" in missing.stderr
+    assert "Traceback" not in missing.stderr

@@ -545,9 +545,14 @@ class _ProjectLoad:
             base = posixpath.basename(self.directory) if self.directory else self.reader.root.name
             name = normalize_project_name(base) or base or "default"
         services = []
+        # COMPOSE_PROFILES in the project's env file enables profiles as --profile does
+        enabled = {p.strip() for p in self.env.get("COMPOSE_PROFILES", "").split(",") if p.strip()}
         for svc_name, fields in partial.services.items():
             if isinstance(fields, dict):
-                services.append(_freeze_service(svc_name, project_id, fields))
+                svc = _freeze_service(svc_name, project_id, fields)
+                if svc.profiles and ("*" in enabled or enabled & set(svc.profiles)):
+                    svc = svc.model_copy(update={"profile_enabled": True})
+                services.append(svc)
         return ComposeProject(
             id=project_id, name=name, directory=self.directory, files=tuple(files),
             env_sources=tuple(dict.fromkeys(self.sources)), missing_vars=tuple(self.missing.values()),
