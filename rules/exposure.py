@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Iterable, Iterator, Optional
 
 from auditor.graph import addresses as addr
+from auditor.graph.build import command_listens
 from auditor.graph.model import Exposure, Graph, Listener, ProxyLink
 from auditor.knowledge import ports as known
 from auditor.model import Loc, Problem, Related, SecurityGroupRule
@@ -391,11 +392,17 @@ def stale_ingress(graph: Graph, host_daemon_ports: Iterable[int] = tuple(known.H
 
     ## How to fix
     Revoke the rule, or configure what it was opened for (here: a `listen 443 ssl` server).
+    A `network_mode: host` service listens where its command's well-known flags say
+    (`--web.listen-address=:9100`, `--port 9100`); when they say nothing, the host's ports are
+    not all known and the rule stays silent.
+
     If a host daemon auditor cannot see uses the port, add it to the rule's
     `host_daemon_ports` option.
     """
     if not graph.projects and not graph.nginx:
         return
+    if any(s.network_mode == "host" and not s.ports and not command_listens(s.command) for s in graph.services):
+        return  # a host-network service listens where nothing here says: any port may be its
     daemons = {int(p) for p in host_daemon_ports if str(p).strip().isascii() and str(p).strip().isdigit()}
     ingress = [r for r in graph.sg_rules if r.direction == "ingress"]
     attached = {_group_key(r) for r in ingress if _rule_range(r) is not None and _reaching(graph, r)}

@@ -1,6 +1,7 @@
 """Builds the graph: every join computed once, by index, from the loaded inputs."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Iterable, Optional
 
@@ -91,6 +92,12 @@ def _listeners(inputs: Inputs, services: dict[str, Service], placements: dict[st
                 protocol=p.protocol, service=key, project=s.project, target=p.target,
                 active=s.active_by_default, loc=p.loc,
             ))
+        if host_mode and not s.ports:
+            # the process binds the host's ports itself: where its command says, if it says
+            for address, port in command_listens(s.command):
+                out.append(Listener(kind="compose", address=address, port=port, port_end=port,
+                                    service=key, project=s.project, target=port,
+                                    active=s.active_by_default, loc=s.loc))
     seen: set[tuple[str, str, int]] = set()
     for config in inputs.nginx:
         where = placements.get(config.id)
@@ -112,6 +119,30 @@ def _listeners(inputs: Inputs, services: dict[str, Service], placements: dict[st
                 seen.add((host, bind, l.port))
                 out.append(Listener(kind="nginx", address=bind, port=l.port, port_end=l.port,
                                     config=config.id, loc=l.loc))
+    return out
+
+
+# Well-known listen flags: `--web.listen-address=:9100`, `--port 9100`, `--http.addr 0.0.0.0:8080`,
+# `--bind=127.0.0.1:53`. A flag names a listening port when its name says listen/port/addr/bind.
+_LISTEN_FLAG = re.compile(r"^--?[\w.-]*(?:listen|port|addr|bind)[\w.-]*$", re.I)
+_LISTEN_VALUE = re.compile(r"^(?:(\[?[0-9a-fA-F.:]*\]?|[\w.-]*):)?(\d{1,5})$")
+
+
+def command_listens(command: tuple[str, ...]) -> list[tuple[str, int]]:
+    """(address, port) a host-network process listens on, from the flags of its command."""
+    out = []
+    words = [w for part in command for w in part.split()]
+    for i, word in enumerate(words):
+        flag, eq, value = word.partition("=")
+        if not _LISTEN_FLAG.match(flag):
+            continue
+        if not eq:
+            value = words[i + 1] if i + 1 < len(words) else ""
+        m = _LISTEN_VALUE.match(value.strip("'\""))
+        if m and 0 < int(m.group(2)) < 65536:
+            host = (m.group(1) or "").strip("[]")
+            address = addr.normalize_bind(host) if host and host not in ("0.0.0.0", "*") else ""
+            out.append((address, int(m.group(2))))
     return out
 
 
