@@ -1,6 +1,8 @@
 """Command line (click). Wires config, engine and reporters; holds no checking logic."""
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -54,7 +56,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default=None,
@@ -62,7 +64,9 @@ def cli() -> None:
 @click.option("--select", multiple=True, help="Only these rules: ids, names or family prefixes.")
 @click.option("--ignore", multiple=True, help="Skip these rules: ids, names or family prefixes.")
 @click.option("--extend-select", multiple=True, help="Add these rules to the selection.")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              help="Use this configuration for every path (default: each stack's nearest "
+              ".auditor.toml or pyproject.toml).")
 @click.option("--env-file", "env_files", multiple=True,
               help="Env file feeding compose interpolation (like `docker compose --env-file`).")
 @click.option("--baseline", type=click.Path(dir_okay=False),
@@ -74,58 +78,104 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Print a count of findings per rule.")
 @click.option("--category", help="SARIF: the code-scanning category (automationDetails.id); "
               "default: auditor/<the scanned folder, relative to the repository>.")
+@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the text report (auto: on a terminal, unless NO_COLOR "
+              "is set; FORCE_COLOR forces it).")
+@click.option("--quiet", "-q", is_flag=True, help="Only the findings: no summary, hints or progress.")
+@click.option("--allow-empty", is_flag=True,
+              help="Exit 0 when the paths hold no input file (default: that is a usage error, exit 2).")
+@click.option("--stdin-filename", metavar="NAME",
+              help="With `-`: the name (and so the kind) of the file read from standard input.")
+@click.option("--whole-stacks", is_flag=True,
+              help="Check the whole stack that holds each path, each with its own configuration "
+              "(the pre-commit hook passes the changed files).")
 def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_file, env_files,
-          baseline, live, live_now, statistics, category) -> None:
-    """Check PATHS (default: the current folder)."""
+          baseline, live, live_now, statistics, category, color, quiet, allow_empty, stdin_filename,
+          whole_stacks) -> None:
+    """Check PATHS (default: the current folder; `-`: one file read from standard input)."""
     import shutil
     import tempfile
 
     from . import engine
-    from .reporters import get_reporter
+    from .terminal import Progress
 
     if live and live_now:
         raise click.UsageError("--live and --live-now exclude each other")
-    config = _config(paths, config_file)
-    temporary = tempfile.mkdtemp(prefix="auditor-live-") if live_now else None
-    try:
-        if temporary:
-            live = str(Path(temporary) / "live")
-            _snapshot(Path(live), engine.resolve_root(list(paths) or ["."])[0], None, config)
-        report = engine.check(list(paths) or ["."], config, select=_split(select), ignore=_split(ignore),
-                              extend_select=_split(extend_select), env_files=_env_files(paths, env_files),
-                              baseline=Path(baseline) if baseline else None,
-                              live=Path(live) if live else None)
-    except engine.SelectionError as exc:
-        raise click.UsageError(f"--select/--ignore/--extend-select: {exc}") from None
-    finally:
-        if temporary:
-            shutil.rmtree(temporary, ignore_errors=True)
-    if fmt == "auto":
-        import os
+    paths = list(paths) or ["."]
+    config = Path(config_file) if config_file else None
+    with contextlib.ExitStack() as stack:
+        if "-" in paths:
+            if len(paths) > 1:
+                raise click.UsageError("`-` (standard input) cannot be combined with other paths")
+            from .stdin import MAX_BYTES, stdin_tree
 
+            paths = [str(stack.enter_context(stdin_tree(sys.stdin.buffer.read(MAX_BYTES), stdin_filename)))]
+        env_list = _env_files(tuple(paths), env_files)
+        if live_now:
+            temporary = tempfile.mkdtemp(prefix="auditor-live-")
+            stack.callback(shutil.rmtree, temporary, ignore_errors=True)
+            live = str(Path(temporary) / "live")
+            _snapshot(Path(live), engine.resolve_root(paths)[0], None, _config(tuple(paths), config_file))
+        options = dict(select=_split(select), ignore=_split(ignore), extend_select=_split(extend_select),
+                       env_files=env_list, baseline=Path(baseline) if baseline else None,
+                       live=Path(live) if live else None)
+        only = None
+        if whole_stacks:
+            from .stacks import stacks_of
+
+            only, paths = stacks_of(paths, Path.cwd()), ["."]
+        try:
+            # on stderr, only when it is a terminal: stdout stays the report, whatever its format
+            with Progress(enabled=not quiet) as progress:
+                report = engine.check_stacks(paths, config_file=config, only=only, progress=progress,
+                                             **options)
+        except engine.SelectionError as exc:
+            raise click.UsageError(f"--select/--ignore/--extend-select: {exc}") from None
+        if not report.files and not (allow_empty or whole_stacks):
+            shown = " ".join(paths) if "-" not in sys.argv else "standard input"
+            raise click.ClickException(
+                f"no input file to check in {shown} (env, compose, nginx, security-group or docs "
+                "files); check the path, or pass --allow-empty to accept an empty run")
+        threshold = fail_on or engine.threshold(report)
+        text = _render(report, fmt, output, color=color, quiet=quiet, category=category,
+                       fail_on=threshold, fix_options=dict(
+                           select=_split(select), ignore=_split(ignore), env_files=env_list))
+    from .terminal import use_colour
+
+    _emit(text, output, colour=fmt in ("text", "auto") and use_colour(color, None if output else sys.stdout))
+    if statistics and not quiet:
+        from .reporters.statistics import render as stats
+
+        machine = fmt not in ("text", "auto") or (fmt == "auto" and os.environ.get("GITHUB_ACTIONS") == "true")
+        click.echo(stats(report), err=machine and output is None, nl=False)
+    sys.exit(engine.exit_code_of(report, fail_on))
+
+
+def _render(report, fmt: str, output: Optional[str], *, color: str, quiet: bool,
+            category: Optional[str], fail_on: str, fix_options: Optional[dict] = None) -> str:
+    from .reporters import get_reporter
+
+    if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if fmt == "text":
         from .reporters.text import render
+        from .terminal import use_colour, width
 
-        colour = output is None and sys.stdout.isatty()
-        text = render(report, colour=colour)
-    elif fmt == "sarif":
+        stream = None if output else sys.stdout
+        return render(report, colour=use_colour(color, stream), width=width(stream), quiet=quiet,
+                      fail_on=fail_on)
+    if fmt == "sarif":
         from .reporters.sarif import render as sarif
 
-        from .fix.run import fixes_for
+        fixes = None
+        if not report.parts and report.config is not None:
+            from .fix.run import fixes_for
 
-        # safe fixes only: a suggestion in review is one click from being committed
-        fixes = fixes_for(report, config, select=_split(select), ignore=_split(ignore),
-                          env_files=_env_files(paths, env_files)).sarif_fixes()
-        text = sarif(report, category=category, fixes=fixes)
-    else:
-        text = get_reporter(fmt)(report)
-    _emit(text, output)
-    if statistics:
-        from .reporters.statistics import render as stats
-
-        click.echo(stats(report), err=fmt != "text" and output is None, nl=False)
-    sys.exit(engine.exit_code(report.findings, fail_on or config.fail_on or "error"))
+            # safe fixes only: a suggestion in review is one click from being committed (one
+            # stack at a time: a report over several stacks carries none)
+            fixes = fixes_for(report, report.config, **(fix_options or {})).sarif_fixes()
+        return sarif(report, category=category, fixes=fixes)
+    return get_reporter(fmt)(report)
 
 
 @cli.command()
@@ -212,8 +262,9 @@ def baseline_cmd(paths, output, config_file, env_files) -> None:
     target = Path(output) if output else config.baseline_path()
     if target is None:
         raise click.UsageError("give the file to write with -o FILE (or set `baseline` in the configuration)")
-    report = engine.check(list(paths) or ["."], config, env_files=_env_files(paths, env_files),
-                          use_config_baseline=False)
+    # stack by stack, each with its own configuration, as `check` reads them
+    report = engine.check_stacks(list(paths) or ["."], config_file=Path(config_file) if config_file else None,
+                                 env_files=_env_files(paths, env_files), use_config_baseline=False)
     write_output(target, baseline.render(report.findings))
     click.echo(f"wrote {len(report.findings)} fingerprints to {target}", err=True)
 
@@ -276,11 +327,13 @@ def fix_cmd(paths, apply_, unsafe_fixes, fail_on, select, ignore, config_file, e
     sys.exit(engine.exit_code(run.remaining(), fail_on or config.fail_on or "error"))
 
 
-def _emit(text: str, output: Optional[str]) -> None:
+def _emit(text: str, output: Optional[str], colour: bool = False) -> None:
     if output:
         write_output(output, text)
     else:
-        click.echo(text, nl=False)
+        # click strips escape sequences off a stream that is not a terminal unless told the
+        # colour is wanted (FORCE_COLOR, --color always)
+        click.echo(text, nl=False, color=True if colour else None)
 
 
 def main() -> None:

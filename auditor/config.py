@@ -224,6 +224,12 @@ def _usable(path: Path) -> bool:
         return False
 
 
+def has_config(folder: Path) -> bool:
+    """Does `folder` hold an auditor configuration (a stack of its own)?"""
+    pyproject = folder / "pyproject.toml"
+    return (folder / ".auditor.toml").is_file() or (pyproject.is_file() and _pyproject_has_auditor(pyproject))
+
+
 def find_config(start: Path) -> Optional[Path]:
     """`.auditor.toml`, or a pyproject.toml with [tool.auditor], in `start` or a parent.
 

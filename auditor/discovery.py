@@ -6,13 +6,13 @@ is inside it, and each directory is entered once (symlink loops end there).
 """
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Optional
 
+from .paths import matches
 from .model import FileKind, LoadProblem, Loc, SourceFile
 from .loaders.dockerfile import is_dockerfile_name
 from .reader import Reader
@@ -139,9 +139,9 @@ def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
     count = 0
 
     def excluded(rel: str) -> bool:
-        if any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(PurePosixPath(rel).name, pat) for pat in exclude):
+        if matches(rel, exclude):
             return True
-        return bool(include) and not any(fnmatch.fnmatch(rel, pat) for pat in include)
+        return bool(include) and not matches(rel, include)
 
     def add_file(rel_written: str, abs_path: str) -> None:
         nonlocal count

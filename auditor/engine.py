@@ -11,7 +11,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 from . import baseline as baselines
 from .config import Config, ConfigError
@@ -25,6 +25,10 @@ from .registry import Rule, all_rules, lookup
 SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
 
 
+def _quiet(stage: str) -> None:
+    """A progress callback that shows nothing."""
+
+
 @dataclass
 class Report:
     root: str
@@ -33,6 +37,9 @@ class Report:
     graph: Graph
     reader: Reader = field(repr=False)
     rules: list[Rule] = field(default_factory=list)
+    config: Optional[Config] = field(default=None, repr=False)
+    # several stacks, each with its own configuration (engine.check_stacks): (folder, report)
+    parts: list[tuple[str, "Report"]] = field(default_factory=list, repr=False)
 
 
 class SelectionError(ConfigError):
@@ -71,14 +78,17 @@ def _gc_paused() -> Iterator[None]:
 
 def load_graph(root: Path, paths: Sequence[str], config: Config,
                env_files: Optional[Sequence[str]] = None,
-               live: Optional[Path] = None) -> tuple[Graph, Reader]:
+               live: Optional[Path] = None, prune: Sequence[str] = (),
+               progress: Callable[[str], None] = _quiet) -> tuple[Graph, Reader]:
+    """`prune`: root-relative folders never read (stacks of their own inside this one)."""
     with _gc_paused():
-        return _load_graph(root, paths, config, env_files, live)
+        return _load_graph(root, paths, config, env_files, live, prune, progress)
 
 
 def _load_graph(root: Path, paths: Sequence[str], config: Config,
                 env_files: Optional[Sequence[str]] = None,
-                live: Optional[Path] = None) -> tuple[Graph, Reader]:
+                live: Optional[Path] = None, prune: Sequence[str] = (),
+                progress: Callable[[str], None] = _quiet) -> tuple[Graph, Reader]:
     from .discovery import discover
     from .loaders.docs_facts import with_doc_facts
     from .loaders.inputs import load_inputs
@@ -90,7 +100,10 @@ def _load_graph(root: Path, paths: Sequence[str], config: Config,
     # Snapshots inside the root are live state, not declared config: discovery leaves them out.
     live_rel = live_dir_in_root(live, reader) if live is not None else None
     exclude = (*config.exclude, f"{live_rel}/*") if live_rel else config.exclude
+    exclude = (*exclude, *(f"/{folder}/" for folder in prune))
+    progress("looking for input files")
     found = discover(reader, list(paths), include=config.include, exclude=exclude)
+    progress(f"reading {len(found.files)} files")
     # git: tracked → True, ignored (never committed) → False, untracked or no git → None
     status = file_status(reader.root, [f.path for f in found.files])
     if status:
@@ -101,6 +114,7 @@ def _load_graph(root: Path, paths: Sequence[str], config: Config,
     inputs = with_doc_facts(inputs, config.docs.synonyms)
     if live is not None:
         inputs = attach_live(inputs, live, reader)
+    progress(f"joining {len(found.files)} files into the graph")
     graph = build_graph(inputs, public_addresses=config.hosts.public_addresses,
                         external_hosts=config.hosts.external, host_groups=dict(config.hosts.groups),
                         independent=config.hosts.independent)
@@ -187,7 +201,8 @@ def _first_loc(graph: Graph):
 def check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: Sequence[str] = (),
           ignore: Sequence[str] = (), extend_select: Sequence[str] = (),
           env_files: Optional[Sequence[str]] = None, baseline: Optional[Path] = None,
-          use_config_baseline: bool = True, live: Optional[Path] = None) -> Report:
+          use_config_baseline: bool = True, live: Optional[Path] = None, prune: Sequence[str] = (),
+          progress: Callable[[str], None] = _quiet) -> Report:
     """The main job, as a library call: what the cli, the pre-commit hook and tests all use.
 
     `baseline` (or else the configuration's `baseline`, unless `use_config_baseline` is false,
@@ -195,12 +210,13 @@ def check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: Se
     with _gc_paused():
         return _check(paths, config, select=select, ignore=ignore, extend_select=extend_select,
                       env_files=env_files, baseline=baseline, use_config_baseline=use_config_baseline,
-                      live=live)
+                      live=live, prune=prune, progress=progress)
 
 
 def _check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: Sequence[str],
            ignore: Sequence[str], extend_select: Sequence[str], env_files: Optional[Sequence[str]],
-           baseline: Optional[Path], use_config_baseline: bool, live: Optional[Path]) -> Report:
+           baseline: Optional[Path], use_config_baseline: bool, live: Optional[Path],
+           prune: Sequence[str], progress: Callable[[str], None]) -> Report:
     from .suppress import apply_per_file_ignores, apply_suppressions, drop_uncommitted_secrets
 
     root, rel_paths = resolve_root(paths)
@@ -208,8 +224,10 @@ def _check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: S
     confined = False
     if baseline is None and use_config_baseline:
         baseline, confined = config.baseline_path(), True
-    graph, reader = load_graph(root, rel_paths, config, env_files, live=Path(live) if live else None)
+    graph, reader = load_graph(root, rel_paths, config, env_files, live=Path(live) if live else None,
+                               prune=prune, progress=progress)
     rules = select_rules(config, select, ignore, extend_select)
+    progress(f"running {len(rules)} rules over {len(graph.files)} files")
     late = [r for r in rules if r.id == UNUSED_SUPPRESSION]
     findings = run_rules(graph, [r for r in rules if r.id != UNUSED_SUPPRESSION], config)
     findings = apply_per_file_ignores(findings, config.per_file_ignores)
@@ -225,7 +243,71 @@ def _check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: S
     if baseline is not None:
         findings = baselines.apply(findings, baselines.load(baseline, confined=confined))
     return Report(root=str(reader.root), files=list(graph.files), findings=findings, graph=graph,
-                  reader=reader, rules=rules)
+                  reader=reader, rules=rules, config=config)
+
+
+def check_stacks(paths: Sequence[str | os.PathLike[str]], *, config_file: Optional[Path] = None,
+                 only: Optional[Sequence[str]] = None, **options) -> Report:
+    """`check` for each stack the paths cover, each with its own configuration (see
+    `auditor.stacks`), as one report over the scanned root; `--config FILE` (`config_file`)
+    makes it one stack with that file, as before. `only`: the stack folders (relative to the
+    scanned root) to check, for the pre-commit hook."""
+    from . import stacks as st
+    from .config import find_config, load_config
+
+    root, rel_paths = resolve_root(paths)
+    if config_file is not None:
+        return check(paths, load_config(config_file, named=True), **options)
+    found = st.split(root, rel_paths)
+    if only is not None:
+        found = [s for s in found if s.prefix in set(only)]
+    if len(found) == 1 and not found[0].prefix:
+        s = found[0]
+        return check([root / p if p else root for p in s.paths], load_config(find_config(s.root)),
+                     prune=s.nested, **options)
+    parts = []
+    for s in found:
+        config = load_config(find_config(s.root))
+        report = check([s.root / p if p else s.root for p in s.paths], config, prune=s.nested, **options)
+        parts.append((s.prefix, report))
+    return merge(root, parts)
+
+
+def merge(root: Path, parts: list[tuple[str, Report]]) -> Report:
+    """One report over `root` from the reports of its stacks (`prefix`: each stack's folder)."""
+    from .model import Inputs
+
+    def moved(prefix: str, path: str) -> str:
+        return f"{prefix}/{path}" if prefix and path not in ("", ".") else (prefix or path)
+
+    files, findings, rules = [], [], {}
+    fields: dict[str, list] = {name: [] for name in Inputs.model_fields if name not in ("root", "files", "live")}
+    for prefix, report in parts:
+        files += [f.model_copy(update={"path": moved(prefix, f.path)}) for f in report.files]
+        for f in report.findings:
+            related = tuple(r.model_copy(update={"path": moved(prefix, r.path)}) for r in f.related)
+            findings.append(f.model_copy(update={"path": moved(prefix, f.path), "related": related}))
+        rules.update({r.id: r for r in report.rules})
+        for name in fields:  # the values each part holds (secrets to mask), not a joined graph
+            fields[name] += list(getattr(report.graph, name))
+    graph = Graph.from_inputs(Inputs(root=str(root), files=tuple(files),
+                                     **{k: tuple(v) for k, v in fields.items()}))
+    limits = parts[0][1].reader.limits if parts else Limits()
+    return Report(root=str(root), files=sorted(files, key=lambda f: f.path),
+                  findings=sorted(findings, key=sort_key), graph=graph, reader=Reader(root, limits),
+                  rules=sorted(rules.values(), key=lambda r: r.id),
+                  config=parts[0][1].config if parts else None, parts=parts)
+
+
+def exit_code_of(report: Report, fail_on: Optional[str]) -> int:
+    """The exit status: `--fail-on` when given, else each stack's configured `fail_on`."""
+    if report.parts:
+        return max((exit_code_of(r, fail_on) for _, r in report.parts), default=0)
+    return exit_code(report.findings, fail_on or threshold(report))
+
+
+def threshold(report: Report) -> str:
+    return (report.config.fail_on if report.config else None) or "error"
 
 
 UNUSED_SUPPRESSION = "AUD003"

@@ -1,10 +1,10 @@
 """Which findings the user silenced: inline suppressions, per-file ignores, git-ignored secrets."""
 from __future__ import annotations
 
-import fnmatch
 from functools import lru_cache
 from typing import Iterable
 
+from .paths import matches
 from .model import Finding, SourceFile, Suppression
 from .registry import all_rules, lookup
 
@@ -46,13 +46,8 @@ def apply_suppressions(findings: Iterable[Finding], suppressions: Iterable[Suppr
 
 
 def path_matches(path: str, pattern: str) -> bool:
-    """A glob against a root-relative path; a glob without `/` also matches the file name."""
-    pattern = pattern[2:] if pattern.startswith("./") else pattern
-    if fnmatch.fnmatchcase(path, pattern):
-        return True
-    if pattern.endswith("/") and path.startswith(pattern):
-        return True  # a folder
-    return "/" not in pattern and fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
+    """A pattern, with .gitignore semantics (see `auditor.paths`), against a root-relative path."""
+    return matches(path, (pattern,))
 
 
 def apply_per_file_ignores(findings: Iterable[Finding], per_file: dict[str, tuple[str, ...]]) -> list[Finding]:

@@ -75,10 +75,21 @@ def test_bad_config_is_exit_2(tmp_path):
     assert "env_file" in proc.stderr and ".auditor.toml:2" in proc.stderr
 
 
-def test_empty_folder_is_clean(tmp_path):
+def test_empty_folder_is_a_usage_error_unless_allowed(tmp_path):
+    """A typo in the path must not pass CI: no input file is exit 2, with a clear message."""
     proc = run("check", str(tmp_path))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "no input file to check" in proc.stderr and "--allow-empty" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = run("check", str(tmp_path), "--allow-empty")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "No findings" in proc.stdout
+    assert "No findings in 0 files" in proc.stdout
+
+
+def test_missing_path_is_exit_2():
+    proc = run("check", "does-not-exist/")
+    assert proc.returncode == 2
+    assert "does-not-exist" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_text_output_has_no_colour_when_piped():

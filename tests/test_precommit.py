@@ -85,10 +85,11 @@ def test_manifest_is_valid():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_manifest_runs_once_over_the_repository():
+def test_manifest_checks_the_stacks_of_the_changed_files():
     [hook] = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "auditor"
-    assert hook["pass_filenames"] is False and hook["require_serial"] is True
+    assert hook["entry"] == "auditor check --whole-stacks"
+    assert hook["pass_filenames"] is True and hook["require_serial"] is True
     import re
 
     files = re.compile(hook["files"])
@@ -144,3 +145,36 @@ def test_hook_fails_on_findings_and_passes_once_they_are_baselined(tmp_path, hoo
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert "ENV001" in out and "SEC001" not in out, out
+
+
+def findings_in(text: str) -> set[tuple[str, str]]:
+    """(path:line:col, rule) of each finding line of the text report."""
+    out = set()
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) >= 3 and not line[:1].isspace() and words[1] in ("error", "warning", "note"):
+            out.add((words[0], words[2]))
+    return out
+
+
+@pytest.mark.slow
+def test_hook_checks_a_stack_in_a_subfolder_with_its_own_config(tmp_path, hook_repo, home):
+    """deploy/ holds the stack and its deploy/.auditor.toml: the hook on staged changes and
+    `auditor check .` report what `auditor check deploy/` reports."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "fixtures" / "harena", repo / "deploy")
+    (repo / "deploy" / ".auditor.toml").write_text('ignore = ["SEC"]\nexclude = ["docs/"]\n')
+    env = clean_env(home)
+    git(repo, env, "init", "-q")
+    git(repo, env, "add", "-A")
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "auditor",
+                           "--verbose"], cwd=repo, env=env, capture_output=True, text=True, timeout=1500)
+    hook = findings_in(proc.stdout)
+    alone = subprocess.run([sys.executable, "-m", "auditor", "check", "deploy/", "--quiet"], cwd=repo,
+                           capture_output=True, text=True, timeout=300)
+    whole = subprocess.run([sys.executable, "-m", "auditor", "check", ".", "--quiet"], cwd=repo,
+                           capture_output=True, text=True, timeout=300)
+    expected = {(f"deploy/{loc}", rule) for loc, rule in findings_in(alone.stdout)}
+    assert expected and not any(rule.startswith("SEC") for _, rule in expected)
+    assert findings_in(whole.stdout) == expected
+    assert proc.returncode == 1 and hook == expected, proc.stdout + proc.stderr

@@ -40,7 +40,7 @@ def test_one_annotation_per_finding_with_levels(tmp_path):
     assert lines[0] == "::error file=compose.yaml,line=5,col=9,title=PORT001 host-port-conflict::problem 1"
     assert lines[1].startswith("::warning file=compose.yaml,") and lines[1].endswith("::problem 2")
     assert lines[2].startswith("::notice file=compose.yaml,") and lines[2].endswith("::problem 3")
-    assert lines[3] == "auditor: 3 findings (1 error, 1 warning, 1 note) in 0 files"
+    assert lines[3] == "auditor: 3 findings (1 error, 1 warning, 1 note) in 1 of 0 files"
     assert len(lines) == 4
 
 
@@ -87,7 +87,7 @@ def test_cap_per_severity_then_one_notice(tmp_path):
     assert lines.index(errors[0]) < lines.index(warnings[0]) < lines.index(notices[0])  # worst first
     assert lines[-2] == ("::notice title=auditor::7 more findings not shown (2 error, 5 note); "
                          "see the SARIF or JSON report (auditor check --format sarif|json)")
-    assert lines[-1] == f"auditor: {2 * cap + 10} findings ({cap + 2} error, 3 warning, {cap + 5} note) in 0 files"
+    assert lines[-1] == f"auditor: {2 * cap + 10} findings ({cap + 2} error, 3 warning, {cap + 5} note) in 1 of 0 files"
 
 
 def test_no_findings(tmp_path):
