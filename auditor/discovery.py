@@ -93,15 +93,15 @@ def reads_as_nginx(text: str) -> bool:
 
 def _template_suffix(lower: str) -> str:
     """`nginx.conf.j2` -> `.j2`: the suffix of a template's engine, "" when none."""
-    from .loaders.templates import GO_SUFFIXES, JINJA_SUFFIXES
+    from .loaders.source.templates import GO_SUFFIXES, JINJA_SUFFIXES
 
     return next((s for s in JINJA_SUFFIXES + GO_SUFFIXES if lower.endswith(s)), "")
 
 
 def content_kind(rel: str, reader: Reader) -> tuple[Optional[FileKind], Optional[str]]:
     """Kind (and security-group format) of an ambiguous file from its content."""
-    from .loaders.secgroups import sniff_secgroup_format
-    from .loaders.templates import engine_of, neutralize
+    from .loaders.secgroups.load import sniff_secgroup_format
+    from .loaders.source.templates import engine_of, neutralize
 
     p = PurePosixPath(rel)
     lower = p.name.lower()

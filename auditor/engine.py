@@ -90,9 +90,9 @@ def _load_graph(root: Path, paths: Sequence[str], config: Config,
                 live: Optional[Path] = None, prune: Sequence[str] = (),
                 progress: Callable[[str], None] = _quiet) -> tuple[Graph, Reader]:
     from .discovery import discover
-    from .loaders.docs_facts import with_doc_facts
-    from .loaders.inputs import load_inputs
-    from .loaders.live import attach_live, live_dir_in_root
+    from .loaders import load_inputs
+    from .loaders.docs.facts import with_doc_facts
+    from .loaders.live.snapshots import attach_live, live_dir_in_root
 
     config = config.for_root(root)
     limits = Limits(max_file_bytes=config.limits.max_file_bytes, max_files=config.limits.max_files)

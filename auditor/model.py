@@ -398,7 +398,7 @@ class DocFile(Frozen):
     mentions: tuple[TextMention, ...] = ()
 
 
-# Facts read from docs tables (loaders/docs_facts): what a row claims, in the config's terms.
+# Facts read from docs tables (loaders/docs/facts): what a row claims, in the config's terms.
 # A field left None means the row does not say; an empty tuple means it says "none" (`-`).
 
 
@@ -582,6 +582,6 @@ class Inputs(Frozen):
     docs: tuple[DocFile, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     problems: tuple[LoadProblem, ...] = ()
-    doc_facts: tuple[DocFact, ...] = ()  # facts read from docs tables (loaders/docs_facts)
+    doc_facts: tuple[DocFact, ...] = ()  # facts read from docs tables (loaders/docs/facts)
     live: Optional[LiveState] = None  # `--live DIR` snapshots (loaders/live)
     dockerfiles: tuple[Dockerfile, ...] = ()  # Dockerfiles of the repository (loaders/dockerfile)

@@ -12,7 +12,7 @@ import pytest
 
 from auditor import engine
 from auditor.config import Config
-from auditor.loaders.suppressions import find_suppressions
+from auditor.loaders.source.suppressions import find_suppressions
 
 
 def scan(folder: Path) -> list[tuple[str, str, int]]:

@@ -27,8 +27,8 @@ from dotenv.parser import parse_stream
 from ..discovery import is_env_template
 from ..model import EnvFile, EnvVar, LoadProblem, Loc
 from ..reader import Lines, Reader
-from .interpolate import interpolate
-from .templates import GO_SUFFIXES, JINJA_SUFFIXES, engine_of, neutralize
+from .source.interpolate import interpolate
+from .source.templates import GO_SUFFIXES, JINJA_SUFFIXES, engine_of, neutralize
 
 # compose-go's isSpace: blanks that never end a line.
 _BLANK = "\t\v\f\r \x85\xa0"

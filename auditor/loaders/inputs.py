@@ -10,7 +10,7 @@ from typing import Callable, TypeVar
 from ..discovery import Discovered, is_env_template
 from ..model import Inputs, LoadProblem, Loc
 from ..reader import Reader
-from .suppressions import find_suppressions
+from .source.suppressions import find_suppressions
 
 T = TypeVar("T")
 
@@ -33,11 +33,11 @@ def guarded(path: str, fn: Callable[[], tuple[T, list[LoadProblem]]], default: T
 
 
 def load_inputs(reader: Reader, found: Discovered, *, env_files: tuple[str, ...] = (".env",)) -> Inputs:
-    from .compose import load_projects
-    from .docs import load_doc
+    from .compose.project import load_projects
+    from .docs.markdown import load_doc
     from .env import load_env
-    from .nginx import load_nginx
-    from .secgroups import load_secgroups
+    from .nginx.config import load_nginx
+    from .secgroups.load import load_secgroups
 
     problems: list[LoadProblem] = list(found.problems)
     by_kind: dict[str, list[str]] = {}

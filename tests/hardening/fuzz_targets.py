@@ -88,7 +88,7 @@ def _check(problems, files: dict[str, bytes]) -> None:
 
 
 def fuzz_compose(data: bytes) -> None:
-    from auditor.loaders.compose import load_projects
+    from auditor.loaders.compose.project import load_projects
     from auditor.reader import Reader
 
     space = _space()
@@ -104,7 +104,7 @@ def fuzz_compose(data: bytes) -> None:
 
 
 def fuzz_nginx(data: bytes) -> None:
-    from auditor.loaders.nginx import load_nginx
+    from auditor.loaders.nginx.config import load_nginx
     from auditor.reader import Reader
 
     space = _space()
@@ -248,9 +248,9 @@ def run_atheris(target: str, argv: list[str]) -> None:
     import atheris
 
     with atheris.instrument_imports(include=["auditor"]):
-        import auditor.loaders.compose  # noqa: F401
+        import auditor.loaders.compose.project  # noqa: F401
         import auditor.loaders.env  # noqa: F401
-        import auditor.loaders.nginx  # noqa: F401
+        import auditor.loaders.nginx.config  # noqa: F401
 
     fn = TARGETS[target]
 

@@ -128,7 +128,7 @@ def test_env_loader_bytes(data):
 @SETTINGS
 @given(any_bytes(NGINX_TOKENS), any_bytes(NGINX_TOKENS))
 def test_nginx_loader_bytes(a, b):
-    from auditor.loaders.nginx import load_nginx
+    from auditor.loaders.nginx.config import load_nginx
 
     files = {"nginx.conf": a, "x.conf": b}
     with tree(files) as reader:
@@ -141,8 +141,8 @@ def test_nginx_loader_bytes(a, b):
 @SETTINGS
 @given(any_bytes(MD_TOKENS))
 def test_docs_loader_bytes(data):
-    from auditor.loaders.docs import load_doc
-    from auditor.loaders.docs_facts import extract_facts
+    from auditor.loaders.docs.markdown import load_doc
+    from auditor.loaders.docs.facts import extract_facts
 
     files = {"README.md": data}
     with tree(files) as reader:
@@ -156,10 +156,10 @@ def test_docs_loader_bytes(data):
 @given(st.sampled_from(["security-groups.json", "main.tf", "template.yaml", "rules.json", "cfn.json"]),
        st.one_of(any_bytes(JSON_TOKENS), any_bytes(TF_TOKENS), any_bytes(CFN_TOKENS)))
 def test_secgroup_loaders_bytes(name, data):
-    from auditor.loaders.secgroups import load_secgroups
-    from auditor.loaders.secgroups_cfn import rules_from_cfn
-    from auditor.loaders.secgroups_json import rules_from_aws_json
-    from auditor.loaders.secgroups_terraform import rules_from_terraform
+    from auditor.loaders.secgroups.load import load_secgroups
+    from auditor.loaders.secgroups.cfn import rules_from_cfn
+    from auditor.loaders.secgroups.aws_json import rules_from_aws_json
+    from auditor.loaders.secgroups.terraform import rules_from_terraform
 
     files = {name: data}
     with tree(files) as reader:
@@ -219,7 +219,7 @@ COMPOSE_FILE = st.one_of(_DOCUMENT.map(_dump).map(str.encode), any_bytes(YAML_TO
 @settings(SETTINGS, max_examples=200 * SCALE)
 @given(COMPOSE_FILE, COMPOSE_FILE, COMPOSE_FILE, any_bytes(ENV_TOKENS))
 def test_compose_loader(base, override, other, env):
-    from auditor.loaders.compose import load_projects
+    from auditor.loaders.compose.project import load_projects
 
     files = {"compose.yaml": base, "compose.override.yaml": override, "other.yaml": other, ".env": env,
              "sub/compose.yaml": other}
@@ -257,7 +257,7 @@ DUMP_TOKENS = ["# configuration file /etc/nginx/nginx.conf:\n", "# configuration
     st.lists(_DOCKER.map(json.dumps), min_size=2, max_size=4).map("\n".join).map(str.encode),
     any_bytes(SS_TOKENS), any_bytes(DUMP_TOKENS), any_bytes(JSON_TOKENS)))
 def test_live_loaders(data):
-    from auditor.loaders.live import _load_one, _State, load_live
+    from auditor.loaders.live.snapshots import _load_one, _State, load_live
 
     files = {"live/snap.txt": data}
     with tree(files) as reader:
@@ -310,7 +310,7 @@ def test_engine_never_crashes(files):
         "Ports": {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8\u00b2"}]}}}])),
 ])
 def test_live_loaders_refuse_non_ascii_digits(name, text):
-    from auditor.loaders.live import _load_one, _State
+    from auditor.loaders.live.snapshots import _load_one, _State
 
     with tree({name: text.encode()}) as reader:
         _fmt, problems = _load_one(name, text, reader, _State("live"))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.loaders.compose import (
+from auditor.loaders.compose.project import (
     env_value, group_files, interpolation_env, load_project, load_projects, normalize_project_name,
 )
 from auditor.model import ComposeProject, Service

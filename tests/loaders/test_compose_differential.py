@@ -24,8 +24,8 @@ from typing import Optional
 import pytest
 
 from auditor.discovery import discover
-from auditor.loaders.compose import interpolation_env, load_projects
-from auditor.loaders.compose_ports import expand_port
+from auditor.loaders.compose.project import interpolation_env, load_projects
+from auditor.loaders.compose.ports import expand_port
 from auditor.model import ComposeProject, Service
 from auditor.reader import Reader
 

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.loaders.compose_ports import expand_port, format_port, parse_port
+from auditor.loaders.compose.ports import expand_port, format_port, parse_port
 from auditor.model import Loc, PortMapping
 
 LOC = Loc(path="compose.yaml", line=7, column=9)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.loaders.docs import cell_text, heading_text, load_doc, parse_doc, split_row, urls
+from auditor.loaders.docs.markdown import cell_text, heading_text, load_doc, parse_doc, split_row, urls
 from auditor.model import DocFile
 from auditor.reader import Reader
 

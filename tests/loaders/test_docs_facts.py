@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from auditor.knowledge.docs_vocabulary import ORDER_PHRASES, column_role, marks_start_order, synonyms
-from auditor.loaders.docs import parse_doc
-from auditor.loaders.docs_facts import extract_facts, parse_destination, parse_ports
+from auditor.loaders.docs.markdown import parse_doc
+from auditor.loaders.docs.facts import extract_facts, parse_destination, parse_ports
 from auditor.model import RouteFact, ServicePortsFact, VariableFact
 
 REPO = Path(__file__).resolve().parents[2]

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.loaders.interpolate import interpolate
+from auditor.loaders.source.interpolate import interpolate
 
 ENV = {"SET": "val", "EMPTY": "", "PORT": "8080"}
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from auditor import engine
 from auditor.config import Config
-from auditor.loaders.live import load_live
-from auditor.loaders.live_host import parse_nginx_dump, parse_ss
+from auditor.loaders.live.snapshots import load_live
+from auditor.loaders.live.host import parse_nginx_dump, parse_ss
 from auditor.reader import Reader
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.loaders.nginx import load_nginx
-from auditor.loaders.nginx_values import parse_listen, parse_location, parse_target
+from auditor.loaders.nginx.config import load_nginx
+from auditor.loaders.nginx.values import parse_listen, parse_location, parse_target
 from auditor.model import Loc, Mount, Service
 from auditor.reader import Limits, Reader
 

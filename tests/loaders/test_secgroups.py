@@ -10,10 +10,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.loaders.secgroups import load_secgroups, sniff_secgroup_format
-from auditor.loaders.secgroups_cfn import rules_from_cfn
-from auditor.loaders.secgroups_json import rules_from_aws_json
-from auditor.loaders.secgroups_terraform import rules_from_terraform
+from auditor.loaders.secgroups.load import load_secgroups, sniff_secgroup_format
+from auditor.loaders.secgroups.cfn import rules_from_cfn
+from auditor.loaders.secgroups.aws_json import rules_from_aws_json
+from auditor.loaders.secgroups.terraform import rules_from_terraform
 from auditor.model import LoadProblem, SecurityGroupRule
 from auditor.reader import Limits, Reader
 

@@ -5,7 +5,7 @@ import tracemalloc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.loaders.yamlsrc import (
+from auditor.loaders.source.yaml import (
     YList, YMap, cfn_tag, load_yaml, load_yaml_all, parse_documents, resolve_core, resolve_yaml11,
 )
 from auditor.reader import Limits

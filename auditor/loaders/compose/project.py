@@ -13,7 +13,7 @@ services all exist in that project is an override of it too (merged after, by na
 it is a project of its own. Without a default file the same rule applies between the files.
 
 This module holds projects, env files, includes and extends; reading one file's service fields
-is `compose_service.py`, merging and freezing `compose_merge.py`, ports `compose_ports.py`.
+is `service.py`, merging and freezing `merge.py`, ports `ports.py`.
 """
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ import re
 from contextlib import contextmanager
 from typing import Any, Iterator, Mapping, Optional, Sequence
 
-from ..model import ComposeProject, LoadProblem, Loc, MissingVar
-from ..reader import Reader
-from .compose_merge import _Override, _Partial, _freeze_service, _merge_service, _strip_markers
-from .compose_service import _FileReader, env_value
-from .interpolate import interpolate
-from .yamlsrc import YList, YMap, parse_documents
+from ...model import ComposeProject, LoadProblem, Loc, MissingVar
+from ...reader import Reader
+from ..source.interpolate import interpolate
+from ..source.yaml import YList, YMap, parse_documents
+from .merge import _Override, _Partial, _freeze_service, _merge_service, _strip_markers
+from .service import _FileReader, env_value
 
 __all__ = [
     "DEFAULT_FILES", "OVERRIDE_FILES", "load_projects", "load_project", "group_files",
@@ -141,7 +141,7 @@ def _env_file_values(text: str, path: str, base: Mapping[str, str], earlier: Map
                      ) -> tuple[dict[str, str], list[LoadProblem]]:
     """One env file read by the env loader (compose's dotenv grammar): each line's lookup puts
     the file's own earlier lines above the earlier files'."""
-    from .env import layered_values, parse_env
+    from ..env import layered_values, parse_env
 
     own = layered_values(text, path, base, earlier)
     _, problems = parse_env(text, path, env={**earlier, **base})  # problems with their real lines

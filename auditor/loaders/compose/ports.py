@@ -11,7 +11,7 @@ import ipaddress
 import re
 from typing import Any, Mapping, Optional, Union
 
-from ..model import Loc, PortMapping
+from ...model import Loc, PortMapping
 
 __all__ = ["parse_port", "format_port", "expand_port", "valid_ip", "PROTOCOLS"]
 

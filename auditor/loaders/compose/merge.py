@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional
 
-from ..model import Dependency, Healthcheck, PortMapping, Service, ServiceNetwork
+from ...model import Dependency, Healthcheck, PortMapping, Service, ServiceNetwork
 
 class _Reset:
     """`!reset`: the field (or service) is removed by the file that says so."""

@@ -8,13 +8,13 @@ import shlex
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..model import EnvEntry, EnvFileRef, Loc, Mount, PortMapping
-from .compose_merge import _RESET, _Override, _Partial
-from .compose_ports import parse_port
-from .yamlsrc import YList, YMap
+from ...model import EnvEntry, EnvFileRef, Loc, Mount, PortMapping
+from ..source.yaml import YList, YMap
+from .merge import _RESET, _Override, _Partial
+from .ports import parse_port
 
 if TYPE_CHECKING:
-    from .compose import _ProjectLoad
+    from .project import _ProjectLoad
 
 CONDITIONS = ("service_started", "service_healthy", "service_completed_successfully")
 MOUNT_TYPES = ("bind", "volume", "tmpfs", "npipe", "cluster", "image")

@@ -1,7 +1,7 @@
 """What runs on the host: `nginx -T` dumps and `ss -ltnp` listeners.
 
 `nginx -T` prints every file nginx read, each after a `# configuration file PATH:` line. Each
-file is parsed on its own (nginx_syntax) with its lines kept at their place in the dump, so a
+file is parsed on its own (nginx/syntax) with its lines kept at their place in the dump, so a
 finding points into the snapshot. Site files are included at http level, so their top-level
 servers are http servers, as for the repo's files; an `include` inside a server or location
 block is replaced by the dumped files it names.
@@ -17,9 +17,9 @@ import posixpath
 import re
 from typing import Optional
 
-from ..model import LiveListener, LiveNginxServer, LoadProblem, Loc
-from .nginx import extract_servers  # the repo's own server extraction, shared
-from .nginx_syntax import Stmt, parse_text
+from ...model import LiveListener, LiveNginxServer, LoadProblem, Loc
+from ..nginx.config import extract_servers  # the repo's own server extraction, shared
+from ..nginx.syntax import Stmt, parse_text
 
 _SECTION = re.compile(r"^# configuration file (?P<file>.+?):[ \t]*$", re.M)
 _SS_LINE = re.compile(r"^\s*(?:(?:tcp|udp|sctp|raw|u_\w+)\s+)?(?:LISTEN|UNCONN)\s+\d+\s+\d+\s+\S+\s+\S+")

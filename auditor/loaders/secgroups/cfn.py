@@ -1,7 +1,7 @@
 """CloudFormation security groups (JSON or YAML templates).
 
-YAML comes from `yamlsrc` (positions kept, short-form intrinsics such as `!Ref` turned into
-their long form by `cfn_tag`); JSON from `secgroups_json.parse_json`. Both give mappings that
+YAML comes from `source/yaml` (positions kept, short-form intrinsics such as `!Ref` turned into
+their long form by `cfn_tag`); JSON from `source/json.parse_json`. Both give mappings that
 are dicts knowing where they start, so one walk over the template serves both.
 """
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from ..model import Loc
-from ..reader import Limits, Reader
-from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name, shown
-from .secgroups_cfn_values import TemplateValues, via_parameters
-from .secgroups_json import parse_json
-from .yamlsrc import YList, YMap, cfn_tag, load_yaml
+from ...model import Loc
+from ...reader import Limits, Reader
+from ..source.json import parse_json
+from ..source.yaml import YList, YMap, cfn_tag, load_yaml
+from .cfn_values import TemplateValues, via_parameters
+from .common import Problems, Rules, Source, explode, port_number, problem, protocol_name, shown
 
 
 class _YamlDoc:

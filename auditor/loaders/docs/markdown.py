@@ -16,8 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..model import DocFile, DocList, DocListItem, DocRow, DocTable, LoadProblem, Loc, TextMention
-from ..reader import Reader
+from ...model import DocFile, DocList, DocListItem, DocRow, DocTable, LoadProblem, Loc, TextMention
+from ...reader import Reader
 
 _FENCE = re.compile(r"\s*(`{3,}|~{3,})(.*)$")
 # Code blocks tagged with a programming language hold code, not config: `key="Author"` in a

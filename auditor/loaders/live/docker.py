@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from ..model import LiveContainer, LivePort, LoadProblem, Loc
-from .secgroups_json import JsonDoc, PosDict
+from ...model import LiveContainer, LivePort, LoadProblem, Loc
+from ..source.json import JsonDoc, PosDict
 
 _PORTS_TEXT = re.compile(
     r"^(?:(?P<ip>\[[0-9A-Fa-f:.]*\]|[0-9A-Fa-f:.]*?):)?(?P<pub>\d+)(?:-(?P<pub_end>\d+))?"

@@ -17,8 +17,8 @@ from typing import Any, Callable, Literal, Optional
 
 import yaml
 
-from ..model import LoadProblem, Loc
-from ..reader import Limits, Lines
+from ...model import LoadProblem, Loc
+from ...reader import Limits, Lines
 
 Schema = Literal["yaml11", "core"]
 TagHook = Callable[[str, Any], Any]

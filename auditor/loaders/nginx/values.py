@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Mapping, Optional
 
-from ..model import Loc, NginxListen, ProxyTarget, UpstreamServer
+from ...model import Loc, NginxListen, ProxyTarget, UpstreamServer
 
 _ALL_V4 = ("", "*", "0.0.0.0")
 _LISTEN_FLAGS_DEFAULT = ("default_server", "default")

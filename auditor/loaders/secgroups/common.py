@@ -1,18 +1,16 @@
-"""Security-group rules: format sniffing, dispatch, and the helpers every format shares.
+"""Security-group rules: the helpers every format shares.
 
-Each format module (`secgroups_json`, `secgroups_terraform`, `secgroups_cfn`) reads its syntax and
+Each format module (`aws_json`, `terraform`, `cfn`) reads its syntax and
 hands `explode` one entry at a time; `explode` turns an entry into one `SecurityGroupRule` per
 source, canonicalising CIDRs, protocols and ports the same way for every format.
 """
 from __future__ import annotations
 
 import ipaddress
-import posixpath
 import re
 from typing import Iterable, Optional
 
-from ..model import LoadProblem, Loc, SecurityGroupRule
-from ..reader import Reader
+from ...model import LoadProblem, Loc, SecurityGroupRule
 
 Rules = list[SecurityGroupRule]
 Problems = list[LoadProblem]
@@ -118,67 +116,3 @@ def shown(value: object, limit: int = 60) -> str:
         return "[...]"
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-# ---------------------------------------------------------------- dispatch
-
-_TF_RESOURCE = re.compile(r'resource\s+"?aws_(?:security_group|security_group_rule|vpc_security_group_(?:ingress|egress)_rule)"?[\s{"]'
-                          # a call to the security-group module: its inputs name the rules
-                          r'|^\s*(?:ingress_rules|ingress_with_cidr_blocks|ingress_cidr_blocks)\s*=', re.M)
-
-
-_CFN_RESOURCE_TYPE = re.compile(r'"Type"\s*:\s*"AWS::[A-Za-z0-9]+::')
-
-
-def sniff_secgroup_format(path: str, text: str) -> Optional[str]:
-    """"aws-json", "terraform", "cfn" or None, from the file name and a few substrings."""
-    name = path.lower()
-    if name.endswith(".json"):
-        cfn_type = "AWS::EC2::SecurityGroup" in text
-        if "AWSTemplateFormatVersion" in text or _CFN_RESOURCE_TYPE.search(text):
-            # a CloudFormation template: ECS services and load balancers also name
-            # "SecurityGroups", which does not make them describe-security-groups output
-            return "cfn" if cfn_type else None
-        if '"SecurityGroups"' in text or '"SecurityGroupRules"' in text or '"IpPermissions"' in text:
-            return "aws-json"
-        return "cfn" if cfn_type else None
-    if name.endswith(".tf"):
-        return "terraform" if _TF_RESOURCE.search(text) else None
-    if name.endswith((".yaml", ".yml", ".template")):
-        return "cfn" if "AWS::EC2::SecurityGroup" in text else None
-    return None
-
-
-def load_secgroups(reader: Reader, path: str) -> tuple[Rules, Problems]:
-    """Rules of one file in whichever format it is; ([], []) when it holds no security groups."""
-    text, read_problem = reader.read(path)
-    if text is None:
-        return [], [read_problem] if read_problem else []
-    fmt = sniff_secgroup_format(path, text)
-    # imported here: the format modules import the helpers above
-    from . import secgroups_cfn, secgroups_json, secgroups_terraform
-
-    try:
-        if fmt == "aws-json":
-            return secgroups_json.rules_from_aws_json(text, path, reader.limits)
-        if fmt == "terraform":
-            from .secgroups_terraform_values import folder_values, sg_module_preset
-
-            folder = posixpath.dirname(path)
-            folders: dict[str, object] = {}
-
-            def load(f: str):
-                if f not in folders:
-                    folders[f] = folder_values(reader, f, secgroups_terraform.parse_hcl)
-                return folders[f]
-
-            return secgroups_terraform.rules_from_terraform(
-                text, path, reader.limits.max_depth, folder=load(folder),  # type: ignore[arg-type]
-                modules=lambda source: sg_module_preset(source, reader, folder, load))
-        if fmt == "cfn":
-            return secgroups_cfn.rules_from_cfn(text, path, reader.limits)
-    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError) as exc:
-        # last line of defence for the loader contract: one odd file must not stop a scan
-        # (the exception's text is not shown: it may quote a value of the file)
-        return [], [problem(f"could not be loaded ({type(exc).__name__})", Loc(path=path))]
-    return [], []

@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from ..knowledge.terraform_modules import SG_MODULE_AUTO_INGRESS, SG_MODULE_RULES
-from ..reader import Reader
+from ...knowledge.terraform_modules import SG_MODULE_AUTO_INGRESS, SG_MODULE_RULES
+from ...reader import Reader
 
 _REF = re.compile(r"^(var|local)\.([A-Za-z_][\w-]*)$")
 _REGISTRY = re.compile(r"^(?:registry\.terraform\.io/)?terraform-aws-modules/security-group/aws(?://modules/([\w-]+))?$")

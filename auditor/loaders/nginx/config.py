@@ -1,7 +1,7 @@
 """nginx loader: which files are configurations, where each runs, and what their servers say.
 
 Every file of `files` that no other file includes is an entry and gives one `NginxConfig`, with
-its includes inlined (nginx_includes). Directive values follow nginx's inheritance: array
+its includes inlined (nginx/includes). Directive values follow nginx's inheritance: array
 directives (`proxy_set_header`, `add_header`) come from the enclosing level only when a level
 defines none of its own; simple ones (`proxy_http_version`, `ssl_protocols`) when it does not set them.
 """
@@ -11,13 +11,13 @@ import posixpath
 from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
-from ..model import (Loc, LoadProblem, NginxConfig, NginxListen, NginxLocation, NginxServer,
+from ...model import (Loc, LoadProblem, NginxConfig, NginxListen, NginxLocation, NginxServer,
                      NginxUpstream, Service)
-from ..reader import Reader
-from .nginx_includes import IncludeResolver, Runner, expand
-from .nginx_syntax import Stmt, parse_text
-from .nginx_values import parse_listen, parse_location, parse_target, parse_upstream_server
-from .templates import engine_of, neutralize
+from ...reader import Reader
+from ..source.templates import engine_of, neutralize
+from .includes import IncludeResolver, Runner, expand
+from .syntax import Stmt, parse_text
+from .values import parse_listen, parse_location, parse_target, parse_upstream_server
 
 _NGINX_IMAGES = ("nginx", "openresty", "tengine", "angie", "swag")
 

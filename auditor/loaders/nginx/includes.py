@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
-from ..model import LoadProblem, Mount
-from ..reader import Reader, is_dir, is_file
-from .nginx_syntax import Stmt
+from ...model import LoadProblem, Mount
+from ...reader import Reader, is_dir, is_file
+from .syntax import Stmt
 
 # Absolute paths where nginx (or certbot) keeps its own files on a host or in an image: an include
 # there that the repo does not hold is simply unresolved (mime.types, options-ssl-nginx.conf).

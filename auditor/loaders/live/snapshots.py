@@ -2,10 +2,10 @@
 
 DIR holds what an operator captured on the running host or account, one command's output per
 file, recognised by content (names are free):
-- `aws ec2 describe-security-groups` / `describe-security-group-rules` JSON (secgroups_json);
+- `aws ec2 describe-security-groups` / `describe-security-group-rules` JSON (secgroups/aws_json);
 - `docker compose ps --format json` (a JSON array in older Compose, JSON Lines since 2.21),
-  `docker ps --format json`, and `docker inspect` JSON (live_docker);
-- `nginx -T` output and `ss -ltnp` (or `netstat -ltnp`) text (live_host);
+  `docker ps --format json`, and `docker inspect` JSON (live/docker);
+- `nginx -T` output and `ss -ltnp` (or `netstat -ltnp`) text (live/host);
 - `auditor snapshot` writes these, plus a `manifest.json` that is not a snapshot (skipped here).
 
 Snapshots are data, never trusted: a malformed one is an AUD001 finding like any other file, an
@@ -22,13 +22,14 @@ import os
 from pathlib import Path
 from typing import Optional
 
-from ..discovery import SKIP_DIRS
-from ..model import Inputs, LiveState, LoadProblem, Loc, SourceFile
-from ..reader import Reader
-from .live_docker import parse_containers
-from .live_host import (looks_like_netstat, looks_like_nginx_dump, looks_like_ss, parse_netstat,
-                        parse_nginx_dump, parse_ss)
-from .secgroups_json import parse_json, rules_from_aws_json
+from ...discovery import SKIP_DIRS
+from ...model import Inputs, LiveState, LoadProblem, Loc, SourceFile
+from ...reader import Reader
+from ..secgroups.aws_json import rules_from_aws_json
+from ..source.json import parse_json
+from .docker import parse_containers
+from .host import (looks_like_netstat, looks_like_nginx_dump, looks_like_ss, parse_netstat,
+                   parse_nginx_dump, parse_ss)
 
 OUTSIDE_PREFIX = "live:"
 _MANIFEST_KEY = '"auditor_snapshot"'
@@ -88,7 +89,7 @@ class _State:
         self.listeners: list = []
 
     def freeze(self) -> LiveState:
-        from ..model import LiveSnapshot
+        from ...model import LiveSnapshot
 
         return LiveState(
             directory=self.directory,

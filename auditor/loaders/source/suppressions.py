@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from ..model import Loc, Suppression
+from ...model import Loc, Suppression
 
 _DIRECTIVE = re.compile(
     r"auditor:\s*(?P<kind>ignore-file|ignore)(?![\w-])"

@@ -2,7 +2,7 @@
 
 crossplane's own parser only reads by file name and follows includes on disk; we lex text the
 Reader already decoded and build the tree here, iteratively, so deep nesting cannot exhaust the
-Python stack. Includes are left in the tree as plain statements (see nginx_includes).
+Python stack. Includes are left in the tree as plain statements (see nginx/includes).
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Iterator, Optional
 from crossplane.errors import NgxParserBaseException
 from crossplane.lexer import _lex_file_object
 
-from ..model import LoadProblem, Loc
-from ..reader import Lines
+from ...model import LoadProblem, Loc
+from ...reader import Lines
 
 # Appended after the text: crossplane's lexer silently stops on an unterminated quote or Lua block
 # (it swallows the StopIteration), so seeing this sentinel come back proves the text was lexed whole.

@@ -13,10 +13,10 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from ..model import LoadProblem, Loc
-from ..reader import Limits, Lines, Reader
-from .secgroups import Problems, Rules, Source, explode, port_number, problem, protocol_name, shown
-from .secgroups_terraform_values import FolderValues, Resolver, named_rule, split_cidrs
+from ...model import LoadProblem, Loc
+from ...reader import Limits, Lines, Reader
+from .common import Problems, Rules, Source, explode, port_number, problem, protocol_name, shown
+from .terraform_values import FolderValues, Resolver, named_rule, split_cidrs
 
 _MAX_PROBLEMS = 20  # syntax problems reported per file; hostile input could make thousands
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping, Optional
 
-from ..knowledge.docs_vocabulary import ELIDED_VALUES, NONE_MARKERS, column_role, fold, synonyms
-from ..model import (DocFact, DocFile, DocPort, DocTable, Inputs, RouteFact, ServicePortsFact,
+from ...knowledge.docs_vocabulary import ELIDED_VALUES, NONE_MARKERS, column_role, fold, synonyms
+from ...model import (DocFact, DocFile, DocPort, DocTable, Inputs, RouteFact, ServicePortsFact,
                      VariableFact)
 
 _PORT_ENTRY = re.compile(

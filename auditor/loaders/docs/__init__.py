@@ -1,0 +1,1 @@
+"""Markdown docs: tables, lists and mentions (markdown), and the facts tables state (facts)."""
