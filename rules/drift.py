@@ -1,6 +1,6 @@
 """DRF: drift between what is told in one place and what another says.
 
-DRF001 compares the facts of docs tables (graph.doc_facts, read by loaders/docs_facts through
+DRF001 compares the facts of docs tables (graph.doc_facts, read by loaders/docs/facts through
 the docs vocabulary) with the config; DRF002 compares live snapshots (graph.live, `--live DIR`)
 with the declared config.
 """
