@@ -70,7 +70,7 @@ def export(rev: str, into: Path) -> Path:
     tar = into / "src.tar"
     tar.write_bytes(data)
     with tarfile.open(tar) as t:
-        t.extractall(into / "src", filter="data")
+        t.extractall(into / "src")  # our own repository's files
     return into / "src"
 
 

@@ -8,9 +8,13 @@ entry that no longer matches an import fails too, so the list only shrinks.
 from __future__ import annotations
 
 import ast
-import tomllib
 from functools import lru_cache
 from pathlib import Path
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
