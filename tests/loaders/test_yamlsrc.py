@@ -117,7 +117,7 @@ def test_nesting_limit_is_aud002_whichever_layer_stops_it():
     # which layer stopped the file.
     _, ours = load_yaml("- " * 300 + "x\n", "deep.yaml")
     assert [p.rule for p in ours] == ["AUD002"] and "200 levels" in ours[0].message
-    from auditor.loaders.yamlsrc import _yaml_problem, mark_position
+    from auditor.loaders.source.yaml import _yaml_problem, mark_position
     import yaml
     try:
         raise yaml.scanner.ScannerError("while increasing flow level", None,
