@@ -22,14 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # the package's own __init__ ("auditor": its version string) is at the bottom.
 LAYERS = [
     ("auditor.model", "auditor.knowledge"),                # vocabulary and knowledge tables
-    ("auditor.reader", "auditor.redact", "auditor.gitinfo"),  # reading under the root, masking
+    ("auditor.reader", "auditor.writer", "auditor.redact", "auditor.gitinfo"),  # files, masking
     ("auditor.discovery",),                                 # which files, of which kind
     ("auditor.loaders",),                                   # formats -> model
     ("auditor.graph",),                                     # the joins
     ("auditor.registry", "auditor.rules"),                  # rules over the graph
     ("auditor.engine", "auditor.config", "auditor.suppress", "auditor.baseline"),
-    ("auditor.reporters",),
-    ("auditor.cli", "auditor.__main__"),
+    ("auditor.reporters", "auditor.fix"),                  # consumers of findings and the graph
+    ("auditor.cli", "auditor.__main__", "auditor.rule_pages"),
 ]
 
 # importer prefix -> prefixes it must never import, with the sentence of ARCHITECTURE.md.
