@@ -28,7 +28,7 @@ LAYERS = [
     ("auditor.graph",),                                     # the joins
     ("auditor.registry", "auditor.rules"),                  # rules over the graph
     ("auditor.engine", "auditor.config", "auditor.suppress", "auditor.baseline"),
-    ("auditor.reporters", "auditor.fix"),                  # consumers of findings and the graph
+    ("auditor.reporters", "auditor.fix", "auditor.snapshot"),  # consumers of the engine's results
     ("auditor.cli", "auditor.__main__", "auditor.rule_pages"),
 ]
 
