@@ -480,7 +480,7 @@ def test_never_raises_and_always_locates(text):
 
 
 def test_a_variable_first_does_not_glue_the_parameters_after_it():
-    from auditor.loaders.nginx_syntax import parse_text
+    from auditor.loaders.nginx.syntax import parse_text
 
     tree, problem = parse_text("u.conf", "upstream b {\n  server ${BACKEND} fail_timeout=0;\n"
                                          "  server ${HOST}:8080 max_fails=3;\n}\n")
