@@ -14,7 +14,6 @@ from typing import Optional
 
 from .paths import matches
 from .model import FileKind, LoadProblem, Loc, SourceFile
-from .loaders.dockerfile import is_dockerfile_name
 from .reader import Reader
 
 SKIP_DIRS = {
@@ -58,6 +57,13 @@ def name_kind(rel: str) -> Optional[FileKind]:
     if lower.endswith((".md", ".markdown")):
         return "docs"
     return None
+
+
+def is_dockerfile_name(name: str) -> bool:
+    """`Dockerfile`, `Containerfile`, `Dockerfile.prod`, `api.dockerfile`."""
+    lower = name.lower()
+    return lower in ("dockerfile", "containerfile") or lower.startswith("dockerfile.") \
+        or lower.endswith(".dockerfile")
 
 
 def is_env_template(rel: str) -> bool:

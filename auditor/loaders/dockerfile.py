@@ -11,16 +11,11 @@ import json
 import shlex
 from typing import Optional
 
+from ..discovery import is_dockerfile_name  # noqa: F401 - names are discovery's call
 from ..model import DockerCopy, Dockerfile, LoadProblem, Loc
 from ..reader import Reader
 
 __all__ = ["load_dockerfile", "parse_dockerfile", "is_dockerfile_name"]
-
-
-def is_dockerfile_name(name: str) -> bool:
-    lower = name.lower()
-    return lower in ("dockerfile", "containerfile") or lower.startswith("dockerfile.") \
-        or lower.endswith(".dockerfile")
 
 
 def load_dockerfile(reader: Reader, path: str) -> tuple[Optional[Dockerfile], list[LoadProblem]]:
