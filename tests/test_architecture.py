@@ -17,12 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # the package's own __init__ ("auditor": its version string) is at the bottom.
 LAYERS = [
     ("auditor.model", "auditor.knowledge"),                # vocabulary and knowledge tables
-    ("auditor.reader", "auditor.writer", "auditor.redact", "auditor.gitinfo"),  # files, masking
+    ("auditor.reader", "auditor.writer", "auditor.redact", "auditor.gitinfo",  # files, masking,
+     "auditor.terminal"),                                                     # the terminal
     ("auditor.discovery",),                                 # which files, of which kind
     ("auditor.loaders",),                                   # formats -> model
     ("auditor.graph",),                                     # the joins
     ("auditor.registry", "auditor.rules"),                  # rules over the graph
-    ("auditor.engine", "auditor.config", "auditor.suppress", "auditor.baseline"),
+    ("auditor.engine", "auditor.config", "auditor.suppress", "auditor.baseline", "auditor.stacks",
+     "auditor.stdin"),
     ("auditor.reporters", "auditor.fix", "auditor.snapshot"),  # consumers of the engine's results
     ("auditor.cli", "auditor.__main__", "auditor.rule_pages"),
 ]
@@ -58,7 +60,6 @@ KNOWN = {
     ("auditor.discovery", "auditor.loaders.source.templates"),  # template engines, by name and content
     ("auditor.loaders.compose.service", "auditor.loaders.compose.project"),  # _FileReader calls back
     ("auditor.reporters.github", "auditor.reporters"),  # shared summary line in the package
-    ("auditor.reporters.text", "auditor.reporters"),
     ("auditor.reporters.report_html", "auditor.reporters"),
     ("auditor.reporters.sarif", "auditor.reporters.github"),
 }
