@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = [
     ("auditor.model", "auditor.knowledge"),                # vocabulary and knowledge tables
     ("auditor.reader", "auditor.writer", "auditor.redact", "auditor.gitinfo",  # files, masking,
-     "auditor.terminal"),                                                     # the terminal
+     "auditor.terminal", "auditor.paths"),                                    # the terminal, paths
     ("auditor.discovery",),                                 # which files, of which kind
     ("auditor.loaders",),                                   # formats -> model
     ("auditor.graph",),                                     # the joins
