@@ -159,7 +159,7 @@ def plan(inputs: Inputs, groups: Mapping[str, Sequence[str]] = {},
         nginx = tuple(sorted(nginx_by_root.get(root, ())))
         seen: set[Evidence] = set()
         ev = []
-        for item in [*fams, *{_instance_key(c) for c in nginx}]:
+        for item in [*fams, *sorted({_instance_key(c) for c in nginx})]:
             for e in evidence.get(item, ()):
                 if e not in seen:
                     seen.add(e)
