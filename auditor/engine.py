@@ -92,13 +92,16 @@ def _load_graph(root: Path, paths: Sequence[str], config: Config,
     from .discovery import discover
     from .loaders import load_inputs
     from .loaders.docs.facts import with_doc_facts
-    from .loaders.live.snapshots import attach_live, live_dir_in_root
 
     config = config.for_root(root)
     limits = Limits(max_file_bytes=config.limits.max_file_bytes, max_files=config.limits.max_files)
     reader = Reader(root, limits)
     # Snapshots inside the root are live state, not declared config: discovery leaves them out.
-    live_rel = live_dir_in_root(live, reader) if live is not None else None
+    live_rel = None
+    if live is not None:  # the live loaders are imported only for a run that reads snapshots
+        from .loaders.live.snapshots import live_dir_in_root
+
+        live_rel = live_dir_in_root(live, reader)
     exclude = (*config.exclude, f"{live_rel}/*") if live_rel else config.exclude
     exclude = (*exclude, *(f"/{folder}/" for folder in prune))
     progress("looking for input files")
@@ -113,6 +116,8 @@ def _load_graph(root: Path, paths: Sequence[str], config: Config,
     inputs = load_inputs(reader, found, env_files=tuple(env_files or config.compose.env_files))
     inputs = with_doc_facts(inputs, config.docs.synonyms)
     if live is not None:
+        from .loaders.live.snapshots import attach_live
+
         inputs = attach_live(inputs, live, reader)
     progress(f"joining {len(found.files)} files into the graph")
     graph = build_graph(inputs, public_addresses=config.hosts.public_addresses,
