@@ -1,17 +1,66 @@
 """The typed vocabulary every layer speaks.
 
-Frozen pydantic objects, each element carrying where it came from (`Loc`). This module imports
-nothing of the project: loaders produce these objects, the graph joins them, rules read them.
+Frozen objects, each element carrying where it came from (`Loc`). This module imports nothing
+of the project: loaders produce these objects, the graph joins them, rules read them.
+
+They are frozen keyword-only dataclasses, not pydantic models: a run builds hundreds of
+thousands of them, from values the loaders already checked, and pydantic's validation and class
+machinery cost more than the rest of a small check. Data entering from users (the
+configuration) is still validated by pydantic, in `auditor.config`. `Frozen` keeps the few
+pydantic methods the code uses: `model_copy(update=...)`, `model_dump()`, `model_fields`.
 """
 from __future__ import annotations
 
-from typing import Literal, Optional, Union
+import dataclasses
+from typing import Any, ClassVar, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+
+def Field(default: Any = dataclasses.MISSING, *, default_factory: Any = dataclasses.MISSING,
+          exclude: bool = False) -> Any:
+    """A field with a default; `exclude=True` leaves it out of `model_dump()`."""
+    return dataclasses.field(default=default, default_factory=default_factory,
+                             metadata={"exclude": True} if exclude else None)
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Frozen:
+    """Base class: each subclass becomes a frozen, keyword-only dataclass (hashable, compared by
+    value). Fields annotated `tuple[...]` accept any iterable and keep a tuple, as pydantic did."""
+
+    model_fields: ClassVar[dict[str, dataclasses.Field]] = {}
+    _tuple_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+        cls.model_fields = {f.name: f for f in dataclasses.fields(cls)}
+        cls._tuple_fields = tuple(f.name for f in dataclasses.fields(cls)
+                                  if isinstance(f.type, str) and f.type.startswith("tuple["))
+
+    def __post_init__(self) -> None:
+        for name in self._tuple_fields:
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+
+    def model_copy(self, *, update: Optional[dict[str, Any]] = None) -> Any:
+        return dataclasses.replace(self, **update) if update else self
+
+    def model_dump(self, *, mode: str = "python") -> dict[str, Any]:
+        return {f.name: _dump(getattr(self, f.name), mode == "json") for f in dataclasses.fields(self)
+                if not (f.metadata and f.metadata.get("exclude"))}
+
+
+def _dump(value: Any, json: bool) -> Any:
+    if isinstance(value, Frozen):
+        return value.model_dump(mode="json" if json else "python")
+    if isinstance(value, (tuple, list)):
+        items = [_dump(v, json) for v in value]
+        return items if json or isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {k: _dump(v, json) for k, v in value.items()}
+    if json and isinstance(value, (set, frozenset)):
+        return [_dump(v, json) for v in value]
+    return value
 
 
 class Loc(Frozen):

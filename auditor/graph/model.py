@@ -7,8 +7,6 @@ from __future__ import annotations
 import posixpath
 from typing import Any, Callable, Literal, Optional, TypeVar
 
-from pydantic import PrivateAttr
-
 from ..model import ComposeProject, Dockerfile, Frozen, Inputs, Loc, NginxConfig, NginxLocation, NginxServer, Service
 from .deployments import Deployment, Host, NginxPlacement
 from .ports import PortIndex
@@ -128,31 +126,30 @@ class Graph(Inputs):
     deployments: tuple[Deployment, ...] = ()
     placements: tuple[NginxPlacement, ...] = ()  # where each nginx configuration runs
 
-    _services: dict[str, Service] = PrivateAttr(default_factory=dict)
-    _servers: dict[str, tuple[NginxConfig, NginxServer]] = PrivateAttr(default_factory=dict)
-    _listener_index: Optional[PortIndex[Listener]] = PrivateAttr(default=None)
-    _memo: dict[str, Any] = PrivateAttr(default_factory=dict)
-    _placement: dict[str, NginxPlacement] = PrivateAttr(default_factory=dict)
-    _hosts: dict[str, Host] = PrivateAttr(default_factory=dict)
-    _deployments_of: dict[str, list[Deployment]] = PrivateAttr(default_factory=dict)
-
-    def model_post_init(self, _ctx: object) -> None:
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # Lookups and derived facts: plain attributes beside the fields, never compared or dumped.
+        services: dict[str, Service] = {}
         for project in self.projects:
             for s in project.services:
-                self._services[service_key(s)] = s
+                services[service_key(s)] = s
+        servers: dict[str, tuple[NginxConfig, NginxServer]] = {}
         for config in self.nginx:
             for server in config.servers:
-                self._servers[server.id] = (config, server)
-        self._placement = {p.config: p for p in self.placements}
-        self._hosts = {h.id: h for h in self.hosts}
-        self._deployments_of: dict[str, list[Deployment]] = {}
+                servers[server.id] = (config, server)
+        deployments_of: dict[str, list[Deployment]] = {}
         for d in self.deployments:
             for item in (*d.projects, *d.nginx):
-                self._deployments_of.setdefault(item, []).append(d)
+                deployments_of.setdefault(item, []).append(d)
+        object.__setattr__(self, "_services", services)
+        object.__setattr__(self, "_servers", servers)
+        object.__setattr__(self, "_memo", {})
+        object.__setattr__(self, "_placement", {p.config: p for p in self.placements})
+        object.__setattr__(self, "_hosts", {h.id: h for h in self.hosts})
+        object.__setattr__(self, "_deployments_of", deployments_of)
 
     @classmethod
     def from_inputs(cls, inputs: Inputs, **joins: object) -> "Graph":
-        # Pass the loaded objects as they are: pydantic does not re-validate model instances.
         fields = {name: getattr(inputs, name) for name in Inputs.model_fields}
         return cls(**fields, **joins)
 
@@ -182,15 +179,15 @@ class Graph(Inputs):
     def derived(self, name: str, compute: Callable[["Graph"], T]) -> T:
         """A fact derived from the whole graph, computed on first use and kept: the rules and
         reporters that need the same one (the secret values, say) share it."""
-        if name not in self._memo:
-            self._memo[name] = compute(self)
-        return self._memo[name]
+        memo: dict[str, Any] = self._memo  # type: ignore[attr-defined]
+        if name not in memo:
+            memo[name] = compute(self)
+        return memo[name]
 
     def listeners_over(self, low: int, high: int) -> list[Listener]:
         """The listeners whose port range overlaps low..high, in graph order (by index)."""
-        if self._listener_index is None:
-            self._listener_index = PortIndex(self.listeners, lambda l: (l.port, l.port_end))
-        return self._listener_index.overlapping(low, high)
+        index = self.derived("listener_index", lambda g: PortIndex(g.listeners, lambda l: (l.port, l.port_end)))
+        return index.overlapping(low, high)
 
     def service_name(self, key: Optional[str]) -> str:
         """The compose name of a service key (`project::name` -> `name`)."""
