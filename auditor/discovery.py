@@ -104,9 +104,35 @@ def _template_suffix(lower: str) -> str:
     return next((s for s in JINJA_SUFFIXES + GO_SUFFIXES if lower.endswith(s)), "")
 
 
+_TF_RESOURCE = re.compile(r'resource\s+"?aws_(?:security_group|security_group_rule|vpc_security_group_(?:ingress|egress)_rule)"?[\s{"]'
+                          # a call to the security-group module: its inputs name the rules
+                          r'|^\s*(?:ingress_rules|ingress_with_cidr_blocks|ingress_cidr_blocks)\s*=', re.M)
+
+
+_CFN_RESOURCE_TYPE = re.compile(r'"Type"\s*:\s*"AWS::[A-Za-z0-9]+::')
+
+
+def sniff_secgroup_format(path: str, text: str) -> Optional[str]:
+    """"aws-json", "terraform", "cfn" or None, from the file name and a few substrings."""
+    name = path.lower()
+    if name.endswith(".json"):
+        cfn_type = "AWS::EC2::SecurityGroup" in text
+        if "AWSTemplateFormatVersion" in text or _CFN_RESOURCE_TYPE.search(text):
+            # a CloudFormation template: ECS services and load balancers also name
+            # "SecurityGroups", which does not make them describe-security-groups output
+            return "cfn" if cfn_type else None
+        if '"SecurityGroups"' in text or '"SecurityGroupRules"' in text or '"IpPermissions"' in text:
+            return "aws-json"
+        return "cfn" if cfn_type else None
+    if name.endswith(".tf"):
+        return "terraform" if _TF_RESOURCE.search(text) else None
+    if name.endswith((".yaml", ".yml", ".template")):
+        return "cfn" if "AWS::EC2::SecurityGroup" in text else None
+    return None
+
+
 def content_kind(rel: str, reader: Reader) -> tuple[Optional[FileKind], Optional[str]]:
     """Kind (and security-group format) of an ambiguous file from its content."""
-    from .loaders.secgroups.load import sniff_secgroup_format
     from .loaders.source.templates import engine_of, neutralize
 
     p = PurePosixPath(rel)

@@ -233,8 +233,8 @@ def _check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: S
                                prune=prune, progress=progress)
     rules = select_rules(config, select, ignore, extend_select)
     progress(f"running {len(rules)} rules over {len(graph.files)} files")
-    late = [r for r in rules if r.id == UNUSED_SUPPRESSION]
-    findings = run_rules(graph, [r for r in rules if r.id != UNUSED_SUPPRESSION], config)
+    late = [r for r in rules if r.phase == "suppressions"]
+    findings = run_rules(graph, [r for r in rules if r.phase == "graph"], config)
     findings = apply_per_file_ignores(findings, config.per_file_ignores)
     findings = drop_uncommitted_secrets(findings, graph.files)
     findings, used = apply_suppressions(findings, graph.suppressions)
@@ -242,8 +242,9 @@ def _check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: S
         # Runs after the others: only now is it known which suppressions silenced something.
         ran = {r.id for r in rules}
         unused = tuple(s for s in graph.suppressions if s not in used and _judged(s, ran))
-        findings = finalize(findings + stamp(late[0], _severity(late[0], config),
-                                             late[0].check(graph, unused=unused)))
+        for r in late:
+            findings += stamp(r, _severity(r, config), r.check(graph, unused=unused))
+        findings = finalize(findings)
     findings = scrub_messages(findings, graph)
     if baseline is not None:
         findings = baselines.apply(findings, baselines.load(baseline, confined=confined))
@@ -313,9 +314,6 @@ def exit_code_of(report: Report, fail_on: Optional[str]) -> int:
 
 def threshold(report: Report) -> str:
     return (report.config.fail_on if report.config else None) or "error"
-
-
-UNUSED_SUPPRESSION = "AUD003"
 
 
 def _judged(s, ran: set[str]) -> bool:

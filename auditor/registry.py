@@ -17,6 +17,11 @@ from .model import Problem
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "How to fix")
 
+# When a rule runs, and what the engine passes it besides the graph. "graph": over the graph
+# alone; "suppressions": after inline suppressions were applied, with `unused` (the comments
+# that silenced nothing), as AUD003 needs.
+PHASES = {"graph": (), "suppressions": ("unused",)}
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -28,7 +33,8 @@ class Rule:
     aliases: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     doc: str = ""
-    options: dict = field(default_factory=dict, compare=False)
+    options: dict = field(default_factory=dict, compare=False)  # from the keyword defaults
+    phase: str = "graph"
 
     @property
     def family(self) -> str:
@@ -52,11 +58,19 @@ class Rule:
 
 
 def rule(id: str, name: str, severity: str, summary: str, *, aliases: Iterable[str] = (),
-         tags: Iterable[str] = (), options: Optional[dict] = None) -> Callable[[Callable], Rule]:
+         tags: Iterable[str] = (), phase: str = "graph") -> Callable[[Callable], Rule]:
+    """A rule's options are the keyword parameters of its function after the graph, with their
+    defaults (written once, in the signature), less what its phase passes."""
+    if phase not in PHASES:
+        raise ValueError(f"rule {id}: unknown phase {phase!r}")
+
     def wrap(fn: Callable) -> Rule:
         doc = textwrap.dedent(inspect.getdoc(fn) or "")
+        params = list(inspect.signature(fn).parameters.values())[1:]
+        options = {p.name: p.default for p in params
+                   if p.default is not p.empty and p.name not in PHASES[phase]}
         return Rule(id=id, name=name, severity=severity, summary=summary, check=fn,
-                    aliases=tuple(aliases), tags=tuple(tags), doc=doc, options=dict(options or {}))
+                    aliases=tuple(aliases), tags=tuple(tags), doc=doc, options=options, phase=phase)
     return wrap
 
 

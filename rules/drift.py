@@ -416,8 +416,7 @@ def _shown(value: str, secret: bool) -> str:
 
 
 @rule("DRF002", "live-drift", "warning",
-      "A live snapshot (--live) disagrees with the declared config.", tags=("drift", "live"),
-      options={"ignore_processes": ()})
+      "A live snapshot (--live) disagrees with the declared config.", tags=("drift", "live"))
 def live_drift(graph: Graph, ignore_processes: Iterable[str] = ()) -> Iterator[Problem]:
     """
     ## What it does
@@ -454,6 +453,10 @@ def live_drift(graph: Graph, ignore_processes: Iterable[str] = ()) -> Iterator[P
     ## How to fix
     Bring the two back together: declare the change in the repo (and review it), or undo it on
     the host or in the account; then capture fresh snapshots.
+
+    ## Options
+    - `ignore_processes` (default `[]`): process names whose `ss -ltnp` listeners are never
+      reported, beside the system daemons of `knowledge/host_processes.py`.
     """
     live = graph.live
     if live is None:

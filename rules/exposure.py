@@ -363,8 +363,8 @@ def _fronted_services(graph: Graph) -> dict[str, list[ProxyLink]]:
 
 @rule("EXP005", "stale-ingress", "note",
       "A security-group rule opens a port that nothing on the host listens on.",
-      tags=("exposure", "firewall"), options={"host_daemon_ports": sorted(known.HOST_DAEMON_PORTS)})
-def stale_ingress(graph: Graph, host_daemon_ports: Iterable[int] = tuple(known.HOST_DAEMON_PORTS)) -> Iterator[Problem]:
+      tags=("exposure", "firewall"))
+def stale_ingress(graph: Graph, host_daemon_ports: Iterable[int] = tuple(sorted(known.HOST_DAEMON_PORTS))) -> Iterator[Problem]:
     """
     ## What it does
     Finds a security-group ingress rule that opens a port (or range) on which nothing of the
@@ -398,6 +398,10 @@ def stale_ingress(graph: Graph, host_daemon_ports: Iterable[int] = tuple(known.H
 
     If a host daemon auditor cannot see uses the port, add it to the rule's
     `host_daemon_ports` option.
+
+    ## Options
+    - `host_daemon_ports` (default `[22]`): ports that daemons outside compose and nginx listen
+      on (sshd); openings of these ports are not reported.
     """
     if not graph.projects and not graph.nginx:
         return

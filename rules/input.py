@@ -81,7 +81,7 @@ def file_skipped(graph: Graph) -> Iterator[Problem]:
 
 
 @rule("AUD003", "unused-suppression", "warning", "An inline suppression comment silences nothing.",
-      tags=("input",))
+      tags=("input",), phase="suppressions")
 def unused_suppression(graph: Graph, unused: tuple = ()) -> Iterator[Problem]:
     """
     ## What it does

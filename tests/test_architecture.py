@@ -56,9 +56,7 @@ INDEPENDENT = [
 
 # (importer, imported): today's exceptions, to be emptied.
 KNOWN = {
-    ("auditor.discovery", "auditor.loaders.secgroups.load"),  # sniffs formats discovery already knows
     ("auditor.discovery", "auditor.loaders.source.templates"),  # template engines, by name and content
-    ("auditor.loaders.compose.service", "auditor.loaders.compose.project"),  # _FileReader calls back
     ("auditor.reporters.github", "auditor.reporters"),  # shared summary line in the package
     ("auditor.reporters.report_html", "auditor.reporters"),
     ("auditor.reporters.sarif", "auditor.reporters.github"),

@@ -69,7 +69,7 @@ def load_inputs(reader: Reader, found: Discovered, *, env_files: tuple[str, ...]
 
     rules = []
     for path in by_kind.get("secgroup", []):
-        rules.extend(guarded(path, lambda p=path: load_secgroups(reader, p), [], problems))
+        rules.extend(guarded(path, lambda p=path: load_secgroups(reader, p, found.secgroup_formats.get(p)), [], problems))
 
     docs = []
     for path in by_kind.get("docs", []):

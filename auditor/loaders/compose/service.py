@@ -6,15 +6,13 @@ import math
 import re
 import shlex
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional, Protocol
 
 from ...model import EnvEntry, EnvFileRef, Loc, Mount, PortMapping
+from ...reader import Reader
 from ..source.yaml import YList, YMap
 from .merge import _RESET, _Override, _Partial
 from .ports import parse_port
-
-if TYPE_CHECKING:
-    from .project import _ProjectLoad
 
 CONDITIONS = ("service_started", "service_healthy", "service_completed_successfully")
 MOUNT_TYPES = ("bind", "volume", "tmpfs", "npipe", "cluster", "image")
@@ -76,10 +74,21 @@ def _shared_networks(networks: dict) -> list[str]:
     return out
 
 
+class ProjectContext(Protocol):
+    """What reading one file needs from the project being loaded (project.py's `_ProjectLoad`):
+    its reader, where problems go, and loading an `include` into the file's partial result."""
+
+    reader: Reader
+
+    def problem(self, rule: str, message: str, loc: Loc) -> None: ...
+
+    def include(self, entry: Any, loc: Loc, base_dir: str, into: _Partial) -> None: ...
+
+
 class _FileReader:
     """Reads one interpolated document into a `_Partial`, reporting wrong shapes as AUD001."""
 
-    def __init__(self, load: _ProjectLoad, path: str, base_dir: str):
+    def __init__(self, load: ProjectContext, path: str, base_dir: str):
         self.load = load
         self.reader = load.reader
         self.path = path
