@@ -18,7 +18,9 @@ VERSION = 1
 
 def render(findings: Iterable[Finding]) -> str:
     entries = sorted({(f.path, f.rule, f.fingerprint) for f in findings})
-    lines = [json.dumps({"path": path, "rule": rule, "fingerprint": fp}, ensure_ascii=False)
+    from .escape import json_safe
+
+    lines = [json_safe(json.dumps({"path": path, "rule": rule, "fingerprint": fp}, ensure_ascii=False))
              for path, rule, fp in entries]
     head = '{\n  "tool": "auditor",\n  "version": %d,\n  "findings": [' % VERSION
     if not lines:

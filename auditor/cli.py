@@ -328,6 +328,9 @@ def fix_cmd(paths, apply_, unsafe_fixes, fail_on, select, ignore, config_file, e
 
 
 def _emit(text: str, output: Optional[str], colour: bool = False) -> None:
+    # Reporters escape what is not UTF-8; should anything slip through, it is shown escaped
+    # (`\udcff`) rather than crash the write and lose the report.
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if output:
         write_output(output, text)
     else:
@@ -361,5 +364,6 @@ def main() -> None:
     except BaseException as exc:  # noqa: BLE001 - the contract: one line, exit 2, no traceback
         if isinstance(exc, KeyboardInterrupt):
             sys.exit(2)
-        click.echo(f"auditor: internal error: {type(exc).__name__}: {exc}", err=True)
+        # The exception's text may quote the scanned tree (a value, a secret): only its type is shown.
+        click.echo(f"auditor: internal error: {type(exc).__name__} (please report it)", err=True)
         sys.exit(2)

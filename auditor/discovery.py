@@ -14,7 +14,9 @@ from typing import Optional
 
 from .paths import matches
 from .model import FileKind, LoadProblem, Loc, SourceFile
-from .reader import Reader
+from .reader import Reader, decode
+
+_SNIFF_BYTES = 64 * 1024
 
 SKIP_DIRS = {
     ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
@@ -147,7 +149,14 @@ def content_kind(rel: str, reader: Reader) -> tuple[Optional[FileKind], Optional
         return None, None
     text, problem = reader.read(rel)
     if text is None:
-        return None, None
+        # Too large to read whole: its head still tells the kind, and the loader then reports
+        # the file as skipped (AUD002) instead of it vanishing without a word.
+        from .reader import read_head
+
+        head = read_head(reader.root, rel, _SNIFF_BYTES) if problem is not None and "limit" in problem.message else None
+        text = decode(head) if head is not None else None
+        if text is None:
+            return None, None
     if lower.endswith((".json", ".tf", ".yaml", ".yml")):
         fmt = sniff_secgroup_format(rel, text)
         if fmt:

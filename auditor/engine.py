@@ -20,6 +20,7 @@ from .graph.build import build_graph
 from .graph.model import Graph
 from .model import Finding, Problem, SourceFile
 from .reader import Limits, Reader
+from .redact import Masker
 from .registry import Rule, all_rules, lookup
 
 SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
@@ -40,6 +41,8 @@ class Report:
     config: Optional[Config] = field(default=None, repr=False)
     # several stacks, each with its own configuration (engine.check_stacks): (folder, report)
     parts: list[tuple[str, "Report"]] = field(default_factory=list, repr=False)
+    # The one masking of every output (see auditor.redact): reporters pass every string through it.
+    masker: Masker = field(default_factory=Masker, repr=False)
 
 
 class SelectionError(ConfigError):
@@ -126,7 +129,8 @@ def _load_graph(root: Path, paths: Sequence[str], config: Config,
     return graph, reader
 
 
-def run_rules(graph: Graph, rules: Iterable[Rule], config: Config) -> list[Finding]:
+def run_rules(graph: Graph, rules: Iterable[Rule], config: Config,
+              clean: Optional[Masker] = None) -> list[Finding]:
     findings: list[Finding] = []
     for r in rules:
         settings = config.rules.get(r.id) or config.rules.get(r.name)
@@ -137,15 +141,44 @@ def run_rules(graph: Graph, rules: Iterable[Rule], config: Config) -> list[Findi
         except Exception as exc:  # noqa: BLE001 - one broken rule must not lose the rest
             problems = [Problem(message=f"rule {r.id} crashed ({type(exc).__name__}); its results are missing",
                                 loc=_first_loc(graph))]
-        findings.extend(stamp(r, severity, problems))
+        findings.extend(stamp(r, severity, cap_per_file(r.id, problems), clean))
     return finalize(findings)
 
 
-def stamp(r: Rule, severity: str, problems: Iterable[Problem]) -> list[Finding]:
+# Findings of one rule in one file past which the rest are summed up in one finding: a file of a
+# million duplicate keys is one problem to fix, and must not cost a million findings to report.
+MAX_PER_RULE_AND_FILE = 200
+
+
+def cap_per_file(rule_id: str, problems: list[Problem], cap: int = MAX_PER_RULE_AND_FILE) -> list[Problem]:
+    """At most `cap` problems per file (the first ones by line), then one summary problem."""
+    if len(problems) <= cap:
+        return problems
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_file.setdefault(p.loc.path, []).append(p)
+    out: list[Problem] = []
+    for path, found in by_file.items():
+        if len(found) <= cap:
+            out.extend(found)
+            continue
+        found.sort(key=lambda p: (p.loc.line, p.loc.column))
+        out.extend(found[:cap])
+        rest = len(found) - cap
+        out.append(Problem(
+            message=f"{rest} more {rule_id} findings in this file are not shown (at most {cap} per rule "
+                    f"and file); fix the ones above, or see the file from line {found[cap].loc.line} on",
+            loc=found[cap].loc, key=f"{rule_id} findings past the cap of {cap}"))
+    return out
+
+
+def stamp(r: Rule, severity: str, problems: Iterable[Problem], clean: Optional[Masker] = None) -> list[Finding]:
+    """Findings of `r`. `clean` (the report's masker) is applied before fingerprinting: a hash of
+    a message holding a short secret would let anyone with the baseline guess the secret."""
     return [
         Finding(rule=r.id, name=r.name, severity=_capped(severity, p.severity), message=p.message,
                 path=p.loc.path, line=p.loc.line, column=p.loc.column, related=p.related,
-                fingerprint=_fingerprint(r.id, p), secret=p.secret, impact=p.impact)
+                fingerprint=_fingerprint(r.id, p, clean), secret=p.secret, impact=p.impact)
         for p in problems
     ]
 
@@ -155,11 +188,13 @@ def _capped(severity: str, cap: Optional[str]) -> str:
     return cap if cap is not None and SEVERITY_RANK[cap] < SEVERITY_RANK[severity] else severity
 
 
-def scrub_messages(findings: list[Finding], graph: Graph) -> list[Finding]:
-    """Last guard: no secret value of the graph survives in a message, whatever a rule wrote."""
-    from .graph.secrets import scrubber
+def scrub_messages(findings: list[Finding], graph: Graph, clean: Optional[Masker] = None) -> list[Finding]:
+    """No secret value of the graph survives in a message, whatever a rule wrote (reporters mask
+    again what they show, this keeps findings clean for library users too)."""
+    if clean is None:
+        from .graph.secrets import masker
 
-    clean = scrubber(graph, min_length=8, defaults=False)  # shorter values collide with words
+        clean = masker(graph)
     out = []
     for f in findings:
         message = clean(f.message)
@@ -170,10 +205,11 @@ def scrub_messages(findings: list[Finding], graph: Graph) -> list[Finding]:
     return out
 
 
-def _fingerprint(rule_id: str, p: Problem) -> str:
+def _fingerprint(rule_id: str, p: Problem, clean: Optional[Masker] = None) -> str:
     # No line numbers: the same problem keeps its fingerprint when lines shift above it.
-    basis = "\x1f".join((rule_id, p.loc.path, p.key or p.message))
-    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+    about = p.key or p.message
+    basis = "\x1f".join((rule_id, p.loc.path, clean(about) if clean is not None else about))
+    return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def finalize(findings: list[Finding]) -> list[Finding]:
@@ -234,7 +270,10 @@ def _check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: S
     rules = select_rules(config, select, ignore, extend_select)
     progress(f"running {len(rules)} rules over {len(graph.files)} files")
     late = [r for r in rules if r.phase == "suppressions"]
-    findings = run_rules(graph, [r for r in rules if r.phase == "graph"], config)
+    from .graph.secrets import masker
+
+    clean = masker(graph)
+    findings = run_rules(graph, [r for r in rules if r.phase == "graph"], config, clean)
     findings = apply_per_file_ignores(findings, config.per_file_ignores)
     findings = drop_uncommitted_secrets(findings, graph.files)
     findings, used = apply_suppressions(findings, graph.suppressions)
@@ -243,13 +282,13 @@ def _check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: S
         ran = {r.id for r in rules}
         unused = tuple(s for s in graph.suppressions if s not in used and _judged(s, ran))
         for r in late:
-            findings += stamp(r, _severity(r, config), r.check(graph, unused=unused))
+            findings += stamp(r, _severity(r, config), r.check(graph, unused=unused), clean)
         findings = finalize(findings)
-    findings = scrub_messages(findings, graph)
+    findings = scrub_messages(findings, graph, clean)
     if baseline is not None:
         findings = baselines.apply(findings, baselines.load(baseline, confined=confined))
     return Report(root=str(reader.root), files=list(graph.files), findings=findings, graph=graph,
-                  reader=reader, rules=rules, config=config)
+                  reader=reader, rules=rules, config=config, masker=clean)
 
 
 def check_stacks(paths: Sequence[str | os.PathLike[str]], *, config_file: Optional[Path] = None,

@@ -170,6 +170,23 @@ def read_limited_fd(fd: int, limit: int) -> tuple[Optional[bytes], Optional[str]
     return b"".join(chunks), None
 
 
+def read_head(root: "str | os.PathLike[str]", rel: str, size: int) -> Optional[bytes]:
+    """The first `size` bytes of a regular file inside `root` however large it is (to tell the
+    kind of a file too large to read whole), or None."""
+    try:
+        fd = open_confined(root, rel)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def read_user_file(path: "str | os.PathLike[str]", limit: int) -> bytes:
     """A file the user named (a config, a baseline): regular files only, at most `limit` bytes.
     Raises OSError with a readable reason otherwise."""
@@ -202,6 +219,8 @@ def decode(data: bytes) -> Optional[str]:
         codecs = ("utf-8",)
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         codecs = ("utf-16",)
+    elif _utf16_without_bom(data):
+        codecs = (_utf16_without_bom(data),)
     else:
         codecs = ("utf-8", "latin-1")
     for codec in codecs:
@@ -215,6 +234,20 @@ def decode(data: bytes) -> Optional[str]:
             return None
         return text.replace("\r\n", "\n").replace("\r", "\n")
     return None
+
+
+def _utf16_without_bom(data: bytes) -> str:
+    """"utf-16-le"/"utf-16-be" when `data` reads as ASCII-range UTF-16 (PowerShell and some
+    Windows editors write JSON that way, without a BOM), else ""."""
+    head = data[:4096]
+    if len(head) < 4 or len(head) % 2:
+        return ""
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) == len(odd) and even.count(0) < len(even):
+        return "utf-16-le"
+    if even.count(0) == len(even) and odd.count(0) < len(odd):
+        return "utf-16-be"
+    return ""
 
 
 def _looks_binary(text: str) -> bool:

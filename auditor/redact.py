@@ -3,15 +3,27 @@
 What is a secret (key names, token formats, placeholders) is decided in
 `auditor.knowledge.secrets`; this module only hides it. When in doubt it masks: a masked
 setting costs some readability, a shown secret cannot be taken back.
+
+`Masker` is the mechanism every output applies last (findings, snippets, every report and graph
+format, baselines): it knows every secret value of the graph, of any length, and masks
+
+- distinctive values (long, or mixing letters, digits and signs) wherever they occur, also
+  glued to other text (`-pS3cr3t!` in a MySQL healthcheck);
+- word-like values (`taiga`) only where they stand as a whole value, not inside a longer name
+  (`taiga-db`, `taiga.example.com` keep their name);
+- the password of every `scheme://user:password@host`, whatever characters it holds;
+- every known token format (`ghp_...`, `AKIA...`).
 """
 from __future__ import annotations
 
+import html
+import json
 import re
 import string
 from typing import Iterable, Iterator, Optional
 from urllib.parse import urlsplit
 
-from .knowledge.secrets import find_tokens, is_placeholder, is_setting, key_kind
+from .knowledge.secrets import TOKEN_FORMATS, find_tokens, is_placeholder, is_setting, key_kind
 
 
 def mask(value: str) -> str:
@@ -22,30 +34,59 @@ def mask(value: str) -> str:
     return f"{value[:keep]}****{value[-keep:]}"
 
 
-# The password runs to the last `@` of the authority: people do write `p@ss` unescaped.
-# `_userinfo` finds what `[a-zA-Z][a-zA-Z0-9+.-]*://` followed by this pattern would find, but in
-# linear time: the regex alone tries a scheme from every letter of a long word (quadratic).
-_AFTER_SCHEME = re.compile(r"(?P<user>[^:/@\s]*):(?P<pw>[^/\s?#]+)@")
+# ---------------------------------------------------------------- URL userinfo
+
 _LETTERS = frozenset(string.ascii_letters)
 _SCHEME_CHARS = _LETTERS | frozenset(string.digits + "+.-")
+# A URL runs to the first blank; the userinfo to the last `@` of that run that a host follows
+# (passwords hold `@`, `/`, `?`, `#`, `+`, `=` unescaped). Masking more than the password of an
+# odd line is the price of never showing one.
+_URL_END = re.compile(r"[\s<>`]")
+_HOST_START = re.compile(r"[A-Za-z0-9\[_$%{]")
 
 
 def _userinfo(text: str) -> Iterator[tuple[int, int, str, str, str]]:
-    """(start, end, scheme with `://`, user, password) of every `scheme://user:password@`."""
-    low = 0  # matches do not overlap: a scheme starts at or after the previous match's end
+    """(start, end, scheme with `://`, user, password) of every `scheme://user:password@`; `end`
+    is just after the `@`. Linear: each `://` is looked at once, schemes are walked backwards."""
+    low = 0
     p = text.find("://")
     while p >= 0:
         r = p
         while r > low and text[r - 1] in _SCHEME_CHARS:
             r -= 1
         start = next((i for i in range(r, p) if text[i] in _LETTERS), -1)
-        m = _AFTER_SCHEME.match(text, p + 3) if start >= 0 else None
-        if m is None:
+        found = _split_userinfo(text, p + 3) if start >= 0 else None
+        if found is None:
             p = text.find("://", p + 3)
             continue
-        yield start, m.end(), text[start:p + 3], m["user"], m["pw"]
-        low = m.end()
+        at, user, pw = found
+        yield start, at + 1, text[start:p + 3], user, pw
+        low = at + 1
         p = text.find("://", low)
+
+
+def _split_userinfo(text: str, begin: int) -> Optional[tuple[int, str, str]]:
+    """(offset of the `@`, user, password) of the authority starting at `begin`, or None."""
+    m = _URL_END.search(text, begin)
+    end = m.start() if m else len(text)
+    at = text.rfind("@", begin, end)
+    while at > begin:
+        if _HOST_START.match(text, at + 1) is None and at + 1 < len(text) and text[at + 1] not in ":/":
+            at = text.rfind("@", begin, at)  # `@` not followed by a host: look further left
+            continue
+        break
+    if at <= begin:
+        return None
+    colon = text.find(":", begin, at)
+    if colon < 0:
+        return None
+    user, pw = text[begin:colon], text[colon + 1:at]
+    if "/" in user or not pw:
+        return None
+    slash = text.find("/", begin)
+    if 0 <= slash < at and text[colon + 1:slash].isdigit():
+        return None  # `host:8080/path/@x`: a port, and an `@` in the path
+    return at, user, pw
 
 
 def redact_url_passwords(text: str) -> str:
@@ -61,23 +102,37 @@ def redact_url_passwords(text: str) -> str:
     return "".join(out)
 
 
+def url_userinfo(url: str) -> Optional[tuple[str, str]]:
+    """(user, password) written in `url`, any characters allowed in the password, or None."""
+    for _start, _end, _scheme, user, pw in _userinfo(url):
+        return user, pw
+    return None
+
+
 def url_password(url: str) -> str | None:
+    found = url_userinfo(url)
+    if found:
+        return found[1]
     try:
-        parts = urlsplit(url)
-        return parts.password
+        return urlsplit(url).password
     except ValueError:
         return None
 
 
+# ---------------------------------------------------------------- source lines (heuristics)
+
 # A loose net for key names, on top of `key_kind`: redaction errs on the side of masking.
 _LOOSE_SECRET = re.compile(r"pass|pwd|secret|token|api[_\-]?key|apikey|private|credential|auth", re.I)
 # `KEY=value`, `KEY: value`, `"key": "value"`, `KEY => value`, and markdown table cells
-# `| **KEY** | value |`.
+# `| **KEY** | value |`. A `:` separates only when a blank or a quote follows (YAML):
+# `./password:ro` is a path and a mount option, not an assignment. An opening quote without its
+# closing one (a line that failed to parse) runs to the end of the line.
 # A key starts at the first ASCII letter or `_` of a word (`(?<!...)` + `pre`): trying it from
 # every letter of a long word would be quadratic.
 _ASSIGNMENT = re.compile(
-    r"(?<![\w.\-])(?P<pre>(?:[^\WA-Za-z_]|[.\-])*)(?P<key>[A-Za-z_][\w.\-]*)(?P<close>[*`'\"]*)(?P<sep>\s*(?:=>|=|:|\|)\s*)(?P<open>[*`]*)"
-    r"(?:(?P<q>[\"'])(?P<qval>[^\"']*)(?P=q)|(?P<val>\$\{[^}\n]*\}|[^\s\"'`|]+))"
+    r"(?<![\w.\-])(?P<pre>(?:[^\WA-Za-z_]|[.\-])*)(?P<key>[A-Za-z_][\w.\-]*)(?P<close>[*`'\"]*)"
+    r"(?P<sep>\s*(?:=>|=|:(?=[\s\"']|$)|\|)\s*)(?P<open>[*`]*)"
+    r"(?:(?P<q>[\"'])(?P<qval>[^\"'\n]*)(?:(?P=q)|$)|(?P<val>\$\{[^}\n]*\}|[^\s\"'`|]+))"
 )
 
 
@@ -100,7 +155,8 @@ def _mask_assignments(text: str, depth: int = 0) -> str:
             start = (m.start("qval") if m["q"] else m.start("val")) - m.start()
             inner = _mask_assignments(value, depth + 1) if depth < 4 else mask(value)
             return m[0][:start] + inner + m[0][start + len(value):]
-        shown = f"{m['q']}{mask(value)}{m['q']}" if m["q"] else mask(value)
+        closing = m["q"] if m["q"] and m.end() > m.end("qval") else ""  # unclosed: none
+        shown = f"{m['q']}{mask(value)}{closing}" if m["q"] else mask(value)
         return f"{m['pre']}{m['key']}{m['close']}{m['sep']}{m['open']}{shown}"
 
     return _ASSIGNMENT.sub(one, text)
@@ -109,6 +165,10 @@ def _mask_assignments(text: str, depth: int = 0) -> str:
 # Command-line flags followed by a credential: `--requirepass X`, `--password=X`, `--api-token X`.
 _FLAG = re.compile(r"(?<![\w-])(?P<flag>--?[A-Za-z][\w-]*)(?P<sep>=|[ \t]+)(?P<value>[^\s\"'`,\]\[]+)")
 _SECRET_FLAGS = frozenset({"requirepass", "masterauth"})  # redis-server, beside key_kind's names
+# MySQL's glued password: `mysql -uroot -pS3cret`, `mysqladmin ping -p$$PW`.
+_GLUED_P = re.compile(r"(?<![\w-])-p(?P<value>[^\s\"'`,\]\[]+)")
+# An Authorization-like header value: `Bearer abc`, `Basic dXNlcjpwYXNz`, `token abc`.
+_AUTH_VALUE = re.compile(r"(?i)\b(?P<scheme>bearer|basic|token|digest|apikey)(?P<sep>\s+)(?P<value>[^\s\"'`;,}]+)")
 
 
 def _mask_flags(text: str) -> str:
@@ -120,11 +180,23 @@ def _mask_flags(text: str) -> str:
             return f"{m['flag']}{m['sep']}{mask(value)}"
         return m[0]
 
-    return _FLAG.sub(one, text) if "-" in text else text
+    if "-" not in text:
+        return text
+    text = _FLAG.sub(one, text)
+    if "mysql" in text.lower() or "mariadb" in text.lower():
+        text = _GLUED_P.sub(lambda m: m[0] if is_placeholder(m["value"]) else f"-p{mask(m['value'])}", text)
+    return text
+
+
+def _mask_auth_values(text: str) -> str:
+    return _AUTH_VALUE.sub(
+        lambda m: m[0] if is_placeholder(m["value"]) else f"{m['scheme']}{m['sep']}{mask(m['value'])}", text)
 
 
 def redact_tokens(text: str) -> str:
     """Mask every known token format (`ghp_...`, `AKIA...`, private key headers) in `text`."""
+    if _ANY_TOKEN.search(text) is None:  # one pass instead of one per format, for the common case
+        return text
     spans = sorted(find_tokens(text))
     if not spans:
         return text
@@ -139,27 +211,164 @@ def redact_tokens(text: str) -> str:
     return "".join(out)
 
 
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=.:]{15}")
+_ANY_TOKEN = re.compile("|".join(f"(?:{p.pattern})" for _label, p in TOKEN_FORMATS))
+
 _last_line: tuple[str, str] = ("", "")
 
 
 def redact_line(line: str) -> str:
-    """A source line safe to show: URL passwords, known tokens, values of secret-named keys and
-    of secret-named command-line flags masked."""
+    """A source line safe to show: URL passwords, known tokens, values of secret-named keys, of
+    secret-named command-line flags and of Authorization-like headers masked."""
     global _last_line
     if _last_line[0] == line:  # findings come sorted: many on one (long, minified) line in a row
         return _last_line[1]
-    shown = redact_tokens(_mask_flags(_mask_assignments(redact_url_passwords(line))))
+    shown = redact_tokens(_mask_auth_values(_mask_flags(_mask_assignments(redact_url_passwords(line)))))
     _last_line = (line, shown)
     return shown
 
 
-class Scrubber:
-    """Masks every occurrence of known secret values in any text.
+# A line that failed to parse may hide its secret anywhere: after a secret-sounding word, every
+# distinctive word (long, or mixing letters with digits or signs) is masked.
+_SECRET_WORD = re.compile(r"(?i)pass|pwd|secret|token|api[_\-]?key|apikey|private|credential|auth|bearer")
+_WORD = re.compile(r"[^\s\"'`=:|,;{}()\[\]<>]+")
 
-    For outputs that show values far from their key (a compose `command` interpolated with a
-    password, a docs table cell): collect the secrets once with `secret_values`, then pass every
-    string through the scrubber. Values shorter than `min_length` are left alone, so that a
-    weak `admin` does not mask every `admin` of a report.
+
+def redact_broken_line(line: str) -> str:
+    """`redact_line` for a line a parser rejected: what the key=value shapes miss is masked too."""
+    shown = redact_line(line)
+    m = _SECRET_WORD.search(shown)
+    if m is None:
+        return shown
+    head, tail = shown[:m.end()], shown[m.end():]
+    return head + _WORD.sub(lambda w: mask(w[0]) if distinctive(w[0]) and "****" not in w[0] else w[0], tail)
+
+
+# ---------------------------------------------------------------- known values
+
+
+def distinctive(value: str) -> bool:
+    """A value unlikely to occur by chance inside ordinary text: long, or mixing letters with
+    digits or signs. Such values are masked wherever they occur; others only as whole values."""
+    if len(value) >= 12:
+        return True
+    if len(value) < 6:
+        return False
+    classes = (any(c.islower() for c in value) + any(c.isupper() for c in value)
+               + any(c.isdigit() for c in value) + any(not c.isalnum() for c in value))
+    return classes >= 2 and not value.isalpha()
+
+
+_PREFIX = 96  # longer values are looked for by their first characters, then masked whole
+_WORD_CHARS = "A-Za-z0-9_"
+# A word-like value is whole when no letter, digit or `_` touches it, nor a `-`/`.` that joins it
+# to one (`taiga-db`, `taiga.example.com`).
+_BEFORE = rf"(?<![{_WORD_CHARS}])(?<![{_WORD_CHARS}][-.])"
+_AFTER = rf"(?![{_WORD_CHARS}])(?![-.][{_WORD_CHARS}])"
+
+
+def _escaped_forms(value: str) -> set[str]:
+    """`value` as each output writes it: JSON strings, GitHub workflow commands, HTML, and the
+    control-character escapes of the text reports."""
+    from .escape import escape_controls
+
+    forms = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
+             html.escape(value), html.escape(value, quote=False), escape_controls(value),
+             value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")}
+    return {f for f in forms if f}
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regular expression matching any of `words`, longest first, as a trie: the engine
+    follows one branch per character instead of trying every word at every position."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alternatives = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alternatives:
+            return ""
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)  # nests only at branch points: at most _PREFIX deep
+
+
+class Masker:
+    """Masks known secret values, URL passwords and token formats in any text; see the module."""
+
+    def __init__(self, values: Iterable[str] = ()):
+        anywhere: set[str] = set()
+        whole: set[str] = set()
+        self._long: dict[str, list[str]] = {}
+        for value in {v for v in values if v and v.strip()}:
+            for form in _escaped_forms(value):
+                if len(form) > _PREFIX:
+                    self._long.setdefault(form[:_PREFIX], []).append(form)
+                    anywhere.add(form[:_PREFIX])
+                elif distinctive(value):
+                    anywhere.add(form)
+                else:
+                    whole.add(form)
+        for forms in self._long.values():
+            forms.sort(key=len, reverse=True)
+        parts = []
+        if anywhere:
+            parts.append(f"(?P<any>{_trie_pattern(anywhere)})")
+        if whole:
+            parts.append(f"{_BEFORE}(?P<whole>{_trie_pattern(whole)}){_AFTER}")
+        self._pattern = re.compile("|".join(parts)) if parts else None
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        if self._pattern is not None:
+            text = self._known(text)
+        if "://" in text:
+            text = redact_url_passwords(text)
+        # No known token is shorter than 15 characters of its alphabet: most messages have no
+        # such run, and skip the token formats.
+        return redact_tokens(text) if _TOKEN_RUN.search(text) or "PRIVATE KEY" in text else text
+
+    def _known(self, text: str) -> str:
+        out, pos = [], 0
+        for m in self._pattern.finditer(text):
+            start, end = m.span()
+            if start < pos:
+                continue
+            found = m[0]
+            if len(found) == _PREFIX and found in self._long:
+                end = start + next((len(f) for f in self._long[found] if text.startswith(f, start)), _PREFIX)
+            out.append(text[pos:start])
+            out.append(mask(text[start:end]))
+            pos = end
+        if not out:
+            return text
+        out.append(text[pos:])
+        return "".join(out)
+
+    def document(self, value, keep: frozenset = frozenset()):
+        """Every string of a JSON-like document masked, except dict keys and the fields in `keep`
+        (paths, fingerprints: masking them would break what reads the document)."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {k: v if k in keep else self.document(v, keep) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.document(v, keep) for v in value]
+        return value
+
+
+class Scrubber:
+    """Masks every occurrence of known values in any text, substrings included.
+
+    For `auditor snapshot`, which strips a container's environment values out of captured text
+    before writing it. Reports use `Masker` (whole values for word-like ones). Values shorter
+    than `min_length` are left alone.
     """
 
     def __init__(self, values: Iterable[str], min_length: int = 8):

@@ -10,7 +10,7 @@ from . import addresses as addr
 from .deployments import NginxPlacement, plan
 from .model import Exposure, Graph, Listener, ProxyLink, UrlRef, service_key
 from .ports import PortIndex
-from .routing import ServerIndex, is_catch_all, route, tls_on
+from .routing import RegexUnknown, ServerIndex, is_catch_all, route, tls_on
 from .urls import DEFAULT_PORTS, find_urls
 
 _HOST_GATEWAYS = {"host.docker.internal", "172.17.0.1", "host-gateway"}
@@ -254,8 +254,10 @@ def _resolve(config: NginxConfig, server: NginxServer, location: Optional[str], 
                          reason=f"service '{host}' shares no network with '{runner.name}'")
     target = reachable[0]
     key = service_key(target)
-    known = {p for m in target.ports for p in range(m.target_range[0], m.target_range[1] + 1)} | set(target.expose)
-    if known and port not in known:
+    ranges = [m.target_range for m in target.ports]
+    known_port = any(lo <= port <= hi for lo, hi in ranges) or port in target.expose
+    if (ranges or target.expose) and not known_port:
+        known = sorted({lo for lo, _hi in ranges} | set(target.expose[:8]))
         return ProxyLink(**base, kind="unresolved", service=key,
                          reason=f"service '{target.name}' uses container port(s) "
                                 f"{', '.join(map(str, sorted(known)[:8]))}, not {port}")
@@ -388,10 +390,21 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
 def _route(parts, instances: list[_Instance], link_index) -> dict:
     """Which server and location of this repo's nginx a URL reaches, or why none does.
 
-    `routed` stays None when the host is not served here, the scheme is not HTTP, or the URL
-    names an explicit port no nginx listens on (it then goes to something else on that host).
+    `routed` stays None when the host is not served here, the scheme is not HTTP, the URL
+    names an explicit port no nginx listens on (it then goes to something else on that host),
+    or a regex on the way cannot be judged safely (unknown, not unrouted).
     """
-    named = [i for i in instances if i.index.named(parts.host)]
+    try:
+        named = [i for i in instances if i.index.named(parts.host)]
+    except RegexUnknown:
+        return {}
+    try:
+        return _route_named(parts, named, link_index)
+    except RegexUnknown:
+        return {"served_here": True}
+
+
+def _route_named(parts, named: list[_Instance], link_index) -> dict:
     if not named:
         return {}
     if parts.scheme not in ("http", "https", "ws", "wss") or parts.port is None:

@@ -1,20 +1,19 @@
 """How nginx picks a server for a host:port and a location for a path (its real matching order)."""
 from __future__ import annotations
 
-import re
 from typing import Callable, Iterable, Optional
 
 from ..model import NginxLocation, NginxServer
+from .nginx_regex import RegexUnknown, matches  # noqa: F401 - RegexUnknown: callers catch it
 
 
 def name_matches(pattern: str, host: str) -> bool:
+    """Whether a server_name matches `host`; raises RegexUnknown for a regex that cannot be
+    judged safely (see nginx_regex): then nobody knows which server answers."""
     host = host.lower().rstrip(".")
     p = pattern.lower()
     if p.startswith("~"):
-        try:
-            return re.search(pattern[1:].strip(), host, re.I) is not None
-        except re.error:
-            return False
+        return matches(pattern[1:].strip(), host, ignore_case=True)  # nginx: caseless
     if p.startswith("*."):
         return host.endswith(p[1:])
     if p.startswith("."):
@@ -84,11 +83,9 @@ def _is_exact(pattern: str) -> bool:
 def _matcher(pattern: str) -> Callable[[str], bool]:
     """`name_matches(pattern, host)` as a function of the host, its regex compiled once."""
     if pattern.lower().startswith("~"):
-        try:
-            regex = re.compile(pattern[1:].strip(), re.I)
-        except re.error:
-            return lambda host: False
-        return lambda host: regex.search(host.lower().rstrip(".")) is not None
+        # RE2 (nginx_regex): linear time; RegexUnknown when the pattern cannot be judged safely
+        regex = pattern[1:].strip()
+        return lambda host: matches(regex, host.lower().rstrip("."), ignore_case=True)
     return lambda host: name_matches(pattern, host)
 
 
@@ -198,12 +195,9 @@ class _LocationIndex:
             return redirect
         if best is not None and best.modifier == "^~":
             return best
-        for loc in self.regex:
-            try:
-                if re.search(loc.path, path, re.I if loc.modifier == "~*" else 0):
-                    return loc
-            except re.error:
-                continue
+        for loc in self.regex:  # RegexUnknown propagates: which location answers is unknown
+            if matches(loc.path, path, ignore_case=loc.modifier == "~*"):
+                return loc
         return best
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator, Optional
 
-from ..knowledge.secrets import is_default_credential, secret_key
-from ..redact import Scrubber, secret_values
+from ..knowledge.docs_vocabulary import column_role, synonyms
+from ..knowledge.secrets import is_default_credential, is_setting, secret_key
+from ..redact import Masker, distinctive, secret_values
 from .model import Graph
 
 # Command-line flags whose argument is a credential although their name does not say so in
@@ -32,6 +33,11 @@ def _argv_pairs(args: Iterable[str]) -> Iterator[tuple[Optional[str], str]]:
     for flag, value in zip(words, words[1:]):
         if "=" not in flag and secret_flag(flag) and not value.startswith("-"):
             yield "password", value
+    if any("mysql" in w or "mariadb" in w for w in words):  # `mysqladmin -uroot -pS3cret`
+        for word in words:
+            if word.startswith("-p") and len(word) > 2 and not word.startswith("-p="):
+                yield "password", word[2:]
+                yield "password", word  # glued: `-pS3` as a whole value, however short S3 is
     for word in words:
         name, eq, value = word.partition("=")
         if eq and value and secret_flag(name):
@@ -40,10 +46,12 @@ def _argv_pairs(args: Iterable[str]) -> Iterator[tuple[Optional[str], str]]:
 
 def _header_pairs(headers: Iterable[tuple[str, str]]) -> Iterator[tuple[Optional[str], str]]:
     for name, value in headers:
-        yield name, value
         scheme, _, credential = value.strip().partition(" ")
         if credential and scheme.lower() in _AUTH_SCHEMES and secret_key(name):
+            # Only the credential: masking `Bearer X` whole would keep its last characters.
             yield name, credential.strip()
+        else:
+            yield name, value
 
 
 def _pairs(graph: Graph) -> Iterator[tuple[Optional[str], str]]:
@@ -74,16 +82,45 @@ def _pairs(graph: Graph) -> Iterator[tuple[Optional[str], str]]:
         for m in doc.mentions:
             yield m.key, m.text.partition("=")[2] if m.key else m.text
         for table in doc.tables:
-            for row in table.rows:
-                # A two-column "key | value" shape is the common way docs state a variable.
-                for key, value in zip(row.cells, row.cells[1:]):
-                    yield key, value
+            yield from _table_pairs(table)
 
 
-def scrubber(graph: Graph, min_length: int = 4, *, defaults: bool = True) -> Scrubber:
-    """`defaults=False` leaves well-known default credentials (`postgres`, `admin123`) alone:
-    they are public knowledge and, as ordinary words, would blank names out of messages."""
-    values = graph.derived("secret_values", lambda g: frozenset(secret_values(_pairs(g))))
-    if not defaults:
-        values = {v for v in values if not is_default_credential(v)}
-    return Scrubber(values, min_length=min_length)
+_ROLES = synonyms()
+
+
+def _table_pairs(table) -> Iterator[tuple[Optional[str], str]]:
+    """A docs table row that names a secret variable (`| DB_PASSWORD | prod | S3cr3t! |`): its
+    value is the cell of the "value" column when the headers say which; otherwise every later
+    cell that could be a credential (not a word like `prod`, not a number)."""
+    roles = [column_role(h, _ROLES) for h in table.headers]
+    value_columns = [i for i, role in enumerate(roles) if role == "value"]
+    for row in table.rows:
+        for i, key in enumerate(row.cells):
+            if not secret_key(key.strip("*` ")):
+                continue
+            later = [j for j in range(i + 1, len(row.cells))]
+            chosen = [j for j in later if j in value_columns] if value_columns else [
+                j for j in later if distinctive(row.cells[j].strip("`* ")) and not is_setting(row.cells[j])]
+            for j in chosen:
+                yield "password", row.cells[j].strip("`* ")
+            break
+        for cell in row.cells:
+            yield None, cell  # tokens and URL passwords in any cell
+
+
+def secret_values_of(graph: Graph) -> frozenset[str]:
+    """Every secret value the graph holds (computed once per graph)."""
+    return graph.derived("secret_values", lambda g: frozenset(secret_values(_pairs(g))))
+
+
+def masker(graph: Graph) -> Masker:
+    """The one masker of every output: every secret value the graph holds, of any length, except
+    well-known default credentials (`postgres`, `admin123`): public knowledge, and as ordinary
+    words they would blank names out of every report (SEC003 reports them where they are set)."""
+    return graph.derived("masker", lambda g: Masker(
+        v for v in secret_values_of(g) if not is_default_credential(v)))
+
+
+def scrubber(graph: Graph, min_length: int = 1, *, defaults: bool = True) -> Masker:
+    """Former name of `masker`, kept for callers outside the engine."""
+    return masker(graph)

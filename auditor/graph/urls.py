@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Optional
 from urllib.parse import urlsplit
 
-from ..redact import redact_url_passwords
+from ..redact import redact_url_passwords, url_userinfo
 
 DEFAULT_PORTS = {
     "http": 80, "ws": 80, "https": 443, "wss": 443, "postgres": 5432, "postgresql": 5432,
@@ -50,8 +50,16 @@ def _find_urls(value: str) -> tuple[UrlParts, ...]:
 
 
 def split_url(text: str, start: int = 0) -> Optional[UrlParts]:
+    # The userinfo runs to the last `@` before the host, whatever the password holds (`/`, `?`,
+    # `#`, `+`, `=`: base64), which urlsplit would take for the start of the path.
+    userinfo = url_userinfo(text)
+    if userinfo is not None:
+        scheme, _, rest = text.partition("://")
+        text_for_host = f"{scheme}://{rest[len(userinfo[0]) + len(userinfo[1]) + 2:]}"  # after `user:pw@`
+    else:
+        text_for_host = text
     try:
-        u = urlsplit(text)
+        u = urlsplit(text_for_host)
         host = (u.hostname or "").lower()
         explicit = u.port
     except ValueError:
@@ -61,6 +69,7 @@ def split_url(text: str, start: int = 0) -> Optional[UrlParts]:
     scheme = u.scheme.lower()
     return UrlParts(
         scheme=scheme, host=host, port=explicit if explicit is not None else DEFAULT_PORTS.get(scheme),
-        path=u.path or "/", username=u.username or None, password=u.password or None,
+        path=u.path or "/", username=(userinfo[0] if userinfo else u.username) or None,
+        password=(userinfo[1] if userinfo else u.password) or None,
         start=start, masked=redact_url_passwords(text),
     )

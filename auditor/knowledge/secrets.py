@@ -264,6 +264,7 @@ AWS_SECRET_KEY = re.compile(r"^[A-Za-z0-9/+]{40}$")
 IDENTIFIER_TOKENS = frozenset({"an AWS access key id"})
 
 
+@lru_cache(maxsize=4096)  # rules and masking ask about the same (possibly megabyte) values
 def token_format(value: str) -> Optional[str]:
     """The kind of the first known secret token found in `value` ("a GitHub token"), or None."""
     if not value or len(value) < 16:

@@ -307,7 +307,7 @@ def _unescape(match: re.Match) -> str:
 
 def _expand(value: str, lookup: Mapping[str, str], statement: int) -> str:
     try:
-        result = interpolate(value, lookup)
+        result = interpolate(value, lookup, EXPANSION_BUDGET)  # this file's budget, metered below
     except _TooLarge:
         raise _Bad(f"value not expanded: expansion in this file passes {EXPANSION_BUDGET} characters",
                    statement) from None

@@ -32,6 +32,37 @@ def guarded(path: str, fn: Callable[[], tuple[T, list[LoadProblem]]], default: T
     return value
 
 
+def load_together(paths: list[str], load: Callable[[list[str]], tuple[list, list[LoadProblem]]],
+                  problems: list[LoadProblem]) -> list:
+    """`load(paths)` for loaders that join files (compose projects and overrides, nginx includes).
+
+    Should one hostile file break the loader, the files are loaded again folder by folder, then
+    file by file within the failing folder: the file that breaks it gets AUD001, every other file
+    keeps its results (at the price of the joins across the failing boundary)."""
+    if not paths:
+        return []
+    try:
+        value, found = load(paths)
+    except Exception:  # noqa: BLE001 - RecursionError included: retried in smaller parts below
+        pass
+    else:
+        problems.extend(found)
+        return value
+    folders: dict[str, list[str]] = {}
+    for path in paths:
+        folders.setdefault(path.rpartition("/")[0], []).append(path)
+    out: list = []
+    if len(folders) > 1:
+        for group in folders.values():
+            out.extend(load_together(group, load, problems))
+        return out
+    if len(paths) == 1:
+        return guarded(paths[0], lambda: load(paths), [], problems)
+    for path in paths:
+        out.extend(load_together([path], load, problems))
+    return out
+
+
 def load_inputs(reader: Reader, found: Discovered, *, env_files: tuple[str, ...] = (".env",)) -> Inputs:
     from .compose.project import load_projects
     from .docs.markdown import load_doc
@@ -51,13 +82,11 @@ def load_inputs(reader: Reader, found: Discovered, *, env_files: tuple[str, ...]
             envs.append(env)
 
     compose_files = by_kind.get("compose", [])
-    projects = guarded(compose_files[0] if compose_files else ".",
-                       lambda: load_projects(reader, compose_files, env_files), [], problems)
+    projects = load_together(compose_files, lambda paths: load_projects(reader, paths, env_files), problems)
 
     services = [s for p in projects for s in p.services]
     nginx_files = by_kind.get("nginx", [])
-    nginx = guarded(nginx_files[0] if nginx_files else ".",
-                    lambda: load_nginx(reader, nginx_files, services), [], problems)
+    nginx = load_together(nginx_files, lambda paths: load_nginx(reader, paths, services), problems)
 
     from .dockerfile import load_dockerfile
 

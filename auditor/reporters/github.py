@@ -20,6 +20,7 @@ from typing import Optional
 
 from ..engine import Report
 from ..model import Finding
+from ..escape import escape_controls
 from ..redact import redact_url_passwords
 from . import summary
 
@@ -29,7 +30,9 @@ COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def escape_data(value: str) -> str:
-    """The message part of a workflow command (after `::`)."""
+    """The message part of a workflow command (after `::`): other control characters (and names
+    that are not UTF-8) shown as visible escapes first."""
+    value = escape_controls(value, keep_newlines=True)
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -73,7 +76,12 @@ def repo_path(prefix: str, path: str) -> str:
     return f"{prefix}/{path}" if prefix and path not in ("", ".") else (prefix or path)
 
 
-def annotation(f: Finding, prefix: str = "") -> str:
+def _same(text: str) -> str:
+    return text
+
+
+def annotation(f: Finding, prefix: str = "", clean=_same) -> str:
+    """One workflow command; `clean` is the report's masker, applied to every text of the tree."""
     props = [
         f"file={escape_property(repo_path(prefix, f.path))}",
         f"line={max(1, f.line)}",
@@ -84,10 +92,10 @@ def annotation(f: Finding, prefix: str = "") -> str:
     if f.end_column and (f.end_line or f.line) == f.line and f.end_column > f.column:
         props.append(f"endColumn={f.end_column}")
     props.append(f"title={escape_property(f'{f.rule} {f.name}')}")
-    message = redact_url_passwords(f.message)
+    message = redact_url_passwords(clean(f.message))
     for r in f.related:
         where = f"{repo_path(prefix, r.path)}:{r.line}:{r.column}"
-        message += f"\n{redact_url_passwords(r.message) or 'related'}: {where}"
+        message += f"\n{redact_url_passwords(clean(r.message)) or 'related'}: {where}"
     return f"::{COMMANDS[f.severity]} {','.join(props)}::{escape_data(message)}"
 
 
@@ -101,7 +109,7 @@ def render(report: Report, *, prefix: Optional[str] = None) -> str:
     left_out = {s: max(0, counts[s] - PER_SEVERITY_CAP) for s in SEVERITIES}
     for severity in SEVERITIES:
         chosen = [f for f in report.findings if f.severity == severity][:PER_SEVERITY_CAP]
-        lines.extend(annotation(f, prefix) for f in chosen)
+        lines.extend(annotation(f, prefix, report.masker) for f in chosen)
     hidden = sum(left_out.values())
     if hidden:
         detail = ", ".join(f"{left_out[s]} {s}" for s in SEVERITIES if left_out[s])

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any, Optional, Sequence
 
+from ..escape import json_safe
 from ..graph.model import Graph
-from ..graph.secrets import scrubber
+from ..graph.secrets import masker
 from ..knowledge.secrets import secret_key
 from ..model import Finding
 from ..redact import mask, redact_line
@@ -37,14 +38,14 @@ def _scrub(value: Any, known, free: bool = False) -> Any:
     if isinstance(value, list):
         return [_scrub(v, known, free) for v in value]
     if isinstance(value, str):
-        return redact_line(known(value) if free else value)
+        return redact_line(known(value)) if free else known(value)
     return value
 
 
 def document(graph: Graph, findings: Sequence[Finding] = ()) -> dict:
     from .exposure_map import build_map, document as map_document
 
-    known = scrubber(graph)
+    known = masker(graph)
     doc = _scrub(graph.model_dump(mode="json"), known)
     doc["map"] = _scrub(map_document(build_map(graph, findings, known)), known)
     return doc
@@ -56,10 +57,10 @@ def render(graph: Any, fmt: str = "json", findings: Optional[Sequence[Finding]] 
         findings = getattr(graph, "findings", ())
     graph = getattr(graph, "graph", graph)
     if fmt == "json":
-        return json.dumps(document(graph, findings), indent=2, ensure_ascii=False) + "\n"
+        return json_safe(json.dumps(document(graph, findings), indent=2, ensure_ascii=False)) + "\n"
     from .exposure_map import build_map
 
-    m = build_map(graph, findings)
+    m = build_map(graph, findings, masker(graph))
     if fmt == "dot":
         from .map_diagrams import render_dot
 

@@ -5,17 +5,20 @@ import json
 
 from .. import __version__
 from ..engine import Report
+from ..escape import json_safe
 
 
 def document(report: Report) -> dict:
     summary = {"error": 0, "warning": 0, "note": 0}
     findings = []
+    clean = report.masker  # the one masking, applied last to every text from the tree
     for f in report.findings:
         summary[f.severity] += 1
         findings.append({
-            "rule": f.rule, "name": f.name, "severity": f.severity, "message": f.message,
+            "rule": f.rule, "name": f.name, "severity": f.severity, "message": clean(f.message),
             "path": f.path, "line": f.line, "column": f.column,
-            "related": [r.model_dump() for r in f.related], "fingerprint": f.fingerprint,
+            "related": [{**r.model_dump(), "message": clean(r.message)} for r in f.related],
+            "fingerprint": f.fingerprint,
         })
     return {
         "tool": {"name": "auditor", "version": __version__},
@@ -27,4 +30,4 @@ def document(report: Report) -> dict:
 
 
 def render(report: Report) -> str:
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document(report), indent=2, ensure_ascii=False)) + "\n"

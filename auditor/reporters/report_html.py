@@ -12,7 +12,8 @@ from itertools import groupby
 
 from ..engine import Report
 from ..graph.secrets import scrubber
-from ..redact import redact_line
+from ..escape import escape_controls
+from ..redact import redact_broken_line, redact_line
 from . import summary
 from .exposure_map import ExposureMap, build_map, clean
 from .map_page import render_page
@@ -34,8 +35,10 @@ def _findings_section(report: Report, m: ExposureMap, known) -> str:
             fid = f.fingerprint or f"{f.rule}-{f.path}-{f.line}-{f.column}"
             mf = by_fp.get(fid)
             snippet = None if f.secret else _line(lines, report, f.path, f.line)
-            shown = redact_line(known(snippet.rstrip()[:2000]))[:240] if snippet and snippet.strip() else ""
-            related = "".join(f"<li>{_esc(r.path)}:{r.line} {_esc(redact_line(r.message))}</li>" for r in f.related)
+            redact = redact_broken_line if f.rule in ("AUD001", "AUD002") else redact_line
+            shown = escape_controls(redact(known(snippet.rstrip()))[:240]) if snippet and snippet.strip() else ""
+            related = "".join(f"<li>{_esc(escape_controls(known(r.path)))}:{r.line} "
+                              f"{_esc(escape_controls(known(redact_line(r.message))))}</li>" for r in f.related)
             on_map = (f'<a class="map-link" href="#{_esc(fid)}" data-show="{_esc(fid)}">show on the map</a>'
                       if mf and mf.elements else '<span class="hint map-link">not on the map</span>')
             out.append(
@@ -43,7 +46,7 @@ def _findings_section(report: Report, m: ExposureMap, known) -> str:
                 f'<div class="head"><span class="sev-tag sev-{f.severity}">{f.severity}</span> '
                 f'<code>{_esc(f.rule)}</code> <span class="hint">{_esc(f.name)}</span> '
                 f'<span class="loc">{_esc(f.path)}:{f.line}:{f.column}</span> {on_map}</div>'
-                f'<div class="message">{_esc(redact_line(f.message))}</div>'
+                f'<div class="message">{_esc(escape_controls(known(redact_line(f.message))))}</div>'
                 + (f'<pre><code>{f.line:>5} | {_esc(shown)}</code></pre>' if shown else "")
                 + (f'<ul class="related">{related}</ul>' if related else "")
                 + (f'<p class="fix"><strong>Fix:</strong> {_esc(mf.fix)}</p>' if mf and mf.fix else "")

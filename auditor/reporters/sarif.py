@@ -25,11 +25,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 from urllib.parse import quote
 
 from .. import REPOSITORY, __version__, rule_page
 from ..engine import SEVERITY_RANK, Report
+from ..escape import json_safe
 from ..model import Finding, Related
 from ..redact import redact_url_passwords
 from ..knowledge.impact import impact, score
@@ -175,7 +176,8 @@ def _link_text(text: str) -> str:
 
 
 def _uri(prefix: str, path: str) -> str:
-    return quote(repo_path(prefix, path), safe="/")
+    # A name that is not UTF-8 (held as surrogates) is percent-encoded byte for byte.
+    return quote(repo_path(prefix, path), safe="/", errors="surrogateescape")
 
 
 def _region(line: int, column: int, end_line: Optional[int] = None,
@@ -194,13 +196,18 @@ def _physical(prefix: str, path: str, region: dict) -> dict:
     return {"artifactLocation": {"uri": _uri(prefix, path), "uriBaseId": "%SRCROOT%"}, "region": region}
 
 
+def _same(text: str) -> str:
+    return text
+
+
 def result(f: Finding, rule_index: int, prefix: str = "", rule: Optional[Rule] = None,
-           fixes: Optional[list[dict]] = None) -> dict:
+           fixes: Optional[list[dict]] = None, clean: Callable[[str], str] = _same) -> dict:
+    """One SARIF result; `clean` is the report's masker, applied to every text from the tree."""
     related = list(f.related[:MAX_RELATED])
-    text = message_text(f.message)
+    text = message_text(clean(f.message))
     links = []
     for i, r in enumerate(related[:MAX_LINKS_IN_MESSAGE], start=1):
-        label = redact_url_passwords(r.message) if r.message else "related"
+        label = redact_url_passwords(clean(r.message)) if r.message else "related"
         where = f"{repo_path(prefix, r.path)}:{r.line}"
         links.append(f"[{_link_text(f'{label} ({where})')}]({i})".replace("{", "{{").replace("}", "}}"))
     if links:
@@ -214,7 +221,7 @@ def result(f: Finding, rule_index: int, prefix: str = "", rule: Optional[Rule] =
             prefix, f.path, _region(f.line, f.column, f.end_line, f.end_column))}],
     }
     if related:
-        out["relatedLocations"] = [_related(i, r, prefix) for i, r in enumerate(related, start=1)]
+        out["relatedLocations"] = [_related(i, r, prefix, clean) for i, r in enumerate(related, start=1)]
     if fixes:  # the verified edits of `auditor fix`, so that code review shows them
         out["fixes"] = [{**fx, "artifactChanges": [
             {**c, "artifactLocation": {**c["artifactLocation"], "uri": _uri(prefix, c["artifactLocation"]["uri"])}}
@@ -233,10 +240,10 @@ def result(f: Finding, rule_index: int, prefix: str = "", rule: Optional[Rule] =
     return out
 
 
-def _related(i: int, r: Related, prefix: str) -> dict:
+def _related(i: int, r: Related, prefix: str, clean: Callable[[str], str] = _same) -> dict:
     loc: dict = {"id": i, "physicalLocation": _physical(prefix, r.path, _region(r.line, r.column))}
     if r.message:
-        loc["message"] = {"text": message_text(r.message)}
+        loc["message"] = {"text": message_text(clean(r.message))}
     return loc
 
 
@@ -287,7 +294,8 @@ def document(report: Report, *, prefix: str = "", source_root: Optional[str] = N
 
     kept = _keep(report.findings, max_results)
     fixes = fixes or {}
-    results = [result(f, index[f.rule], prefix, known.get(f.rule), fixes.get(f.fingerprint)) for f in kept]
+    results = [result(f, index[f.rule], prefix, known.get(f.rule), fixes.get(f.fingerprint), report.masker)
+               for f in kept]
     invocation: dict = {"executionSuccessful": True}
     left_out = len(report.findings) - len(kept)
     if left_out:
@@ -325,6 +333,5 @@ def render(report: Report, *, category: Optional[str] = None,
     source_root = None
     if prefix:
         source_root = str(Path(report.root).parents[len(prefix.split("/")) - 1])
-    return json.dumps(document(report, prefix=prefix, source_root=source_root, category=category, fixes=fixes),
-                      indent=2,
-                      ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document(report, prefix=prefix, source_root=source_root, category=category,
+                                         fixes=fixes), indent=2, ensure_ascii=False)) + "\n"

@@ -25,7 +25,8 @@ from typing import Optional
 from ..engine import SEVERITY_RANK, Report
 from ..graph.secrets import scrubber
 from ..model import Finding
-from ..redact import redact_line
+from ..escape import escape_controls, neutralise_line
+from ..redact import redact_broken_line, redact_line
 from ..registry import all_rules
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m", "bold": "\033[1m",
@@ -56,7 +57,7 @@ def render(report: Report, colour: bool = False, width: Optional[int] = None, qu
         head = f"{loc:<{locw}}  {f.severity:<7}  {f.rule:<{rulew}}  "
         painted = (f"{c['bold']}{loc}{c['reset']}{' ' * max(0, locw - len(loc))}  "
                    f"{c[f.severity]}{f.severity:<7}{c['reset']}  {c['bold']}{f.rule:<{rulew}}{c['reset']}  ")
-        body = f"{f.message} [{f.name}]"
+        body = f"{escape_controls(known(f.message))} [{f.name}]"
         first, rest = _wrap(body, len(head), width)
         first = first.replace(f"[{f.name}]", f"{c['dim']}[{f.name}]{c['reset']}")
         out.append((painted + first).rstrip())
@@ -64,12 +65,13 @@ def render(report: Report, colour: bool = False, width: Optional[int] = None, qu
         if not f.secret:
             shown_lines = files.snippet(f)
             digits = max((len(str(n)) for n, _ in shown_lines), default=1)
+            redact = redact_broken_line if f.rule in ("AUD001", "AUD002") else redact_line
             for number, text in shown_lines:
-                shown = redact_line(known(text.rstrip()[:2000]))
+                shown = escape_controls(redact(known(text.rstrip()))[:2000])
                 gutter = f"{_INDENT}{number:>{digits}} | "
                 out.append(f"{c['dim']}{gutter}{c['reset']}{_clip(shown, width, len(gutter))}")
         for r in f.related:
-            text = f"-> {r.path}:{r.line}:{r.column} {r.message}".rstrip()
+            text = f"-> {escape_controls(r.path)}:{r.line}:{r.column} {escape_controls(known(r.message))}".rstrip()
             line, more = _wrap(text, len(_INDENT), width, hang=3)
             out += [f"{_INDENT}{c['dim']}{line}{c['reset']}", *(f"{c['dim']}{m}{c['reset']}" for m in more)]
         rule = rules.get(f.rule)
@@ -88,11 +90,11 @@ def render(report: Report, colour: bool = False, width: Optional[int] = None, qu
             out.append("")
         line, more = _wrap(footer(report, fail_on), 0, width)
         out += [line, *more]
-    return "\n".join(out) + "\n" if out else ""
+    return "\n".join(neutralise_line(line) for line in out) + "\n" if out else ""
 
 
 def _loc(f: Finding) -> str:
-    return f"{f.path}:{f.line}:{f.column}"
+    return f"{escape_controls(f.path)}:{f.line}:{f.column}"
 
 
 def footer(report: Report, fail_on: str) -> str:

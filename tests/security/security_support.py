@@ -34,3 +34,19 @@ def run(*args: str, cwd: Path | None = None, env: dict | None = None) -> subproc
                           errors="surrogateescape")
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr[-3000:]
     return proc
+
+
+def every_output(root: Path, tmp: Path, *extra: str) -> dict[str, str]:
+    """Everything auditor can say about `root`: each check format (stdout and stderr), each graph
+    format, and a baseline written with -o."""
+    out: dict[str, str] = {}
+    for fmt in CHECK_FORMATS:
+        proc = run("check", str(root), "--format", fmt, "--statistics", *extra)
+        out[f"check-{fmt}"] = proc.stdout + proc.stderr
+    for fmt in GRAPH_FORMATS:
+        proc = run("graph", str(root), "--format", fmt)
+        out[f"graph-{fmt}"] = proc.stdout + proc.stderr
+    target = tmp / "baseline-out.json"
+    proc = run("baseline", str(root), "-o", str(target))
+    out["baseline"] = proc.stdout + proc.stderr + (target.read_text() if target.exists() else "")
+    return out

@@ -148,12 +148,19 @@ def _unique(items: Iterable[Any], key=lambda x: x) -> list:
     return out
 
 
+_FOLD_PER_PORT = 1024
+
+
 def _unique_ports(ports: list[PortMapping]) -> list[PortMapping]:
     """Ports folded as compose folds them, per container port (an unset host IP is 0.0.0.0)."""
     def keys(p: PortMapping) -> list[tuple]:
         published = p.published_range
         out = []
         t0, t1 = p.target_range
+        if t1 - t0 >= _FOLD_PER_PORT:
+            # A wide range is folded only with an identical entry: port by port, 120 entries of
+            # `1-65535` would cost millions of keys (and gigabytes).
+            return [(p.host_ip or "0.0.0.0", published, (t0, t1), p.protocol)]
         for i in range(t1 - t0 + 1):
             pub = None if published is None else (
                 published if t0 == t1 else (published[0] + i, published[0] + i))

@@ -211,14 +211,14 @@ class _FileReader:
         if not isinstance(value, YList):
             self.bad("`expose` must be a list", svc.value_loc(field))
             return None
-        out: list[int] = []
+        spans: list[tuple[int, int]] = []
         for i, item in enumerate(value):
-            ports = _expose_ports(item)
-            if ports is None:
+            span = _expose_span(item)
+            if span is None:
                 self.bad(f"invalid `expose` entry {item!r}", value.item_loc(i))
             else:
-                out.extend(ports)
-        return out
+                spans.append(span)
+        return _union(spans)
 
     def depends_on(self, svc: YMap, field: str, value: Any) -> Optional[dict]:
         if value is None:
@@ -526,9 +526,39 @@ def _broken_by_values(raw: Optional[str]) -> bool:
     return not isinstance(parse_port(stand_in), str)
 
 
-def _expose_ports(item: Any) -> Optional[list[int]]:
+def _union(spans: list[tuple[int, int]]) -> list[int]:
+    """The ports of `spans` in written order, each once: `["1-65535"]` x 3000 is 65,535 ports,
+    not 196 million (the spans already covered are skipped whole)."""
+    import bisect
+
+    starts: list[int] = []  # disjoint covered intervals, sorted
+    ends: list[int] = []
+    out: list[int] = []
+    for first, last in spans:
+        i = bisect.bisect_right(ends, first - 1)  # the first interval ending at or after `first`
+        pos, j = first, i
+        while j < len(starts) and starts[j] <= last:
+            if starts[j] > pos:
+                out.extend(range(pos, starts[j]))
+            pos = max(pos, ends[j] + 1)
+            j += 1
+        if pos <= last:
+            out.extend(range(pos, last + 1))
+        # merge [first, last] with the intervals it touches (i .. j-1, and neighbours)
+        lo, hi = first, last
+        if i > 0 and ends[i - 1] == first - 1:
+            i -= 1
+        if j < len(starts) and starts[j] == last + 1:
+            j += 1
+        if i < j:
+            lo, hi = min(lo, starts[i]), max(hi, ends[j - 1])
+        starts[i:j], ends[i:j] = [lo], [hi]
+    return out
+
+
+def _expose_span(item: Any) -> Optional[tuple[int, int]]:
     if isinstance(item, int) and not isinstance(item, bool):
-        return [item] if 0 < item <= 65535 else None
+        return (item, item) if 0 < item <= 65535 else None
     if not isinstance(item, str):
         return None
     port = item.split("/", 1)[0]
@@ -538,6 +568,6 @@ def _expose_ports(item: Any) -> Optional[list[int]]:
     first, last = int(start), int(end or start)
     if not 0 < first <= last <= 65535 or last - first > 65535:
         return None
-    return list(range(first, last + 1))
+    return first, last
 
 

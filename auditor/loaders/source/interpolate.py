@@ -28,6 +28,9 @@ _PATTERN = re.compile(
 )
 _OPERATOR = re.compile(r"([_a-zA-Z][_a-zA-Z0-9]*)(:?[-+?])?")
 _MAX_NESTING = 64
+# Characters one interpolated value may grow to: `"${BIG}${BIG}..."` with a 4 MiB BIG must not
+# cost gigabytes. Past it the value is an error, like compose's own failures.
+MAX_RESULT = 64 * 1024
 
 
 @dataclass
@@ -49,12 +52,14 @@ class _Failed(Exception):
 
 
 class _Run:
-    def __init__(self, env: Mapping[str, str], template: str):
+    def __init__(self, env: Mapping[str, str], template: str, max_result: int = MAX_RESULT):
         self.env = env
+        self.max_result = max_result
         self.template = template
         self.missing: list[str] = []
         self.errors: list[str] = []
         self.required: list[tuple[str, str]] = []
+        self.size = 0
 
     def error(self, message: str) -> None:
         if message not in self.errors:
@@ -107,7 +112,7 @@ class _Run:
             value = argument if value else ""
         elif operator == "+":
             value = argument if value is not None else ""
-        return (value or "") + self.substitute(rest, depth + 1)
+        return self.grown(value or "") + self.substitute(rest, depth + 1)
 
     def lookup(self, name: str) -> str:
         value = self.env.get(name)
@@ -115,6 +120,13 @@ class _Run:
             if name not in self.missing:
                 self.missing.append(name)
             return ""
+        return self.grown(value)
+
+    def grown(self, value: str) -> str:
+        self.size += len(value)
+        if self.size > self.max_result:
+            self.error(f"interpolated value over {self.max_result} characters; not read")
+            raise _Failed
         return value
 
 
@@ -135,12 +147,13 @@ def _closing_brace(text: str) -> int:
     return -1
 
 
-def interpolate(text: str, env: Mapping[str, str]) -> Result:
+def interpolate(text: str, env: Mapping[str, str], max_result: int = MAX_RESULT) -> Result:
     """`text` with variables replaced from `env` (never the process environment).
 
-    On an error the value is "" for the failing part; `errors` says why.
+    On an error the value is "" for the failing part; `errors` says why. A result growing past
+    `max_result` characters is an error too.
     """
-    run = _Run(env, text)
+    run = _Run(env, text, max_result)
     try:
         value = run.substitute(text, 0)
     except _Failed:
