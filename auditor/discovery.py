@@ -151,10 +151,12 @@ def content_kind(rel: str, reader: Reader) -> tuple[Optional[FileKind], Optional
     if text is None:
         # Too large to read whole: its head still tells the kind, and the loader then reports
         # the file as skipped (AUD002) instead of it vanishing without a word.
-        from .reader import read_head
+        from .reader import read_head, utf16_without_bom
 
-        head = read_head(reader.root, rel, _SNIFF_BYTES) if problem is not None and "limit" in problem.message else None
-        text = decode(head) if head is not None else None
+        head = read_head(reader.root, rel, _SNIFF_BYTES) if problem is not None else None
+        text = decode(head) if head is not None and "limit" in problem.message else None
+        if head is not None and text is None and utf16_without_bom(head):
+            text = head[:len(head) // 2 * 2].decode(utf16_without_bom(head), "replace")
         if text is None:
             return None, None
     if lower.endswith((".json", ".tf", ".yaml", ".yml")):

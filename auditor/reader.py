@@ -219,8 +219,6 @@ def decode(data: bytes) -> Optional[str]:
         codecs = ("utf-8",)
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         codecs = ("utf-16",)
-    elif _utf16_without_bom(data):
-        codecs = (_utf16_without_bom(data),)
     else:
         codecs = ("utf-8", "latin-1")
     for codec in codecs:
@@ -236,9 +234,10 @@ def decode(data: bytes) -> Optional[str]:
     return None
 
 
-def _utf16_without_bom(data: bytes) -> str:
-    """"utf-16-le"/"utf-16-be" when `data` reads as ASCII-range UTF-16 (PowerShell and some
-    Windows editors write JSON that way, without a BOM), else ""."""
+def utf16_without_bom(data: bytes) -> str:
+    """"utf-16-le"/"utf-16-be" when `data` reads as ASCII-range UTF-16 without a BOM (PowerShell
+    writes JSON that way), else "". Such files are not read (AUD002: save them as UTF-8), but
+    discovery tells their kind from it, so that they are reported instead of vanishing."""
     head = data[:4096]
     if len(head) < 4 or len(head) % 2:
         return ""

@@ -73,10 +73,10 @@ def test_a_too_large_content_sniffed_file_is_reported(tmp_path):
     assert skipped and skipped[0]["path"] == "security-groups.json", doc
 
 
-def test_utf16_without_bom_is_read(tmp_path):
+def test_utf16_without_bom_is_reported(tmp_path):
     (tmp_path / "security-groups.json").write_bytes(json.dumps(SG).encode("utf-16-le"))
     doc = _check(tmp_path)
-    assert any(f["rule"] == "EXP002" for f in doc["findings"]), doc
+    assert any(f["rule"] == "AUD002" and f["path"] == "security-groups.json" for f in doc["findings"]), doc
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
