@@ -42,12 +42,14 @@ def parse_nginx_dump(path: str, text: str, max_depth: int = 200) -> tuple[list[L
     problems: list[LoadProblem] = []
     trees: dict[str, list[Stmt]] = {}
     for file, start, body in sections:
-        # Padded with blank lines, so that statement lines are those of the snapshot.
-        tree, problem = parse_text(path, "\n" * start + body, max_depth)
+        # Each section is lexed alone (once), then its lines shifted to those of the snapshot.
+        tree, problem = parse_text(path, body, max_depth)
         if problem is not None:
             if problem.message != "nginx: no nginx directives found":
-                problems.append(problem.model_copy(update={"message": f"{problem.message} (in {file})"}))
+                loc = problem.loc.model_copy(update={"line": problem.loc.line + start})
+                problems.append(problem.model_copy(update={"message": f"{problem.message} (in {file})", "loc": loc}))
             continue
+        _shift(tree or [], start)
         trees[file] = tree or []
     prefix = _prefix([f for f, _, _ in sections])
     out: list[LiveNginxServer] = []
@@ -58,14 +60,27 @@ def parse_nginx_dump(path: str, text: str, max_depth: int = 200) -> tuple[list[L
     return out, problems
 
 
+def _shift(tree: list[Stmt], lines: int) -> None:
+    stack = list(tree)
+    while stack:
+        stmt = stack.pop()
+        stmt.line += lines
+        if stmt.block:
+            stack.extend(stmt.block)
+
+
 def _sections(text: str) -> list[tuple[str, int, str]]:
-    """(file, number of lines before its body, body) of each dumped file."""
+    """(file, number of lines before its body, body) of each dumped file; lines are counted
+    from one mark to the next, so the whole dump is walked once."""
     marks = list(_SECTION.finditer(text))
     out = []
+    lines, counted = 0, 0
     for i, m in enumerate(marks):
         body_start = m.end() + 1
+        lines += text.count("\n", counted, body_start)
+        counted = body_start
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        out.append((m["file"].strip(), text.count("\n", 0, body_start), text[body_start:end]))
+        out.append((m["file"].strip(), lines, text[body_start:end]))
     return out
 
 
