@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # the package's own __init__ ("auditor": its version string) is at the bottom.
 LAYERS = [
     ("auditor.model", "auditor.knowledge"),                # vocabulary and knowledge tables
-    ("auditor.reader", "auditor.writer", "auditor.redact", "auditor.gitinfo",  # files, masking,
+    ("auditor.reader", "auditor.writer", "auditor.redact", "auditor.escape", "auditor.gitinfo",  # files, masking,
      "auditor.terminal", "auditor.paths"),                                    # the terminal, paths
     ("auditor.discovery",),                                 # which files, of which kind
     ("auditor.loaders",),                                   # formats -> model
