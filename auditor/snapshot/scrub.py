@@ -14,7 +14,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from ..knowledge.secrets import key_kind
-from ..redact import Scrubber, redact_line, secret_values
+from ..redact import Masker, Scrubber, redact_line, secret_values
 
 # Fields of `docker compose ps --format json` / `docker ps --format json` that are kept.
 PS_FIELDS = ("ID", "Name", "Names", "Service", "Project", "State", "Status", "Health", "ExitCode",
@@ -47,8 +47,13 @@ class Secrets:
     def __init__(self, environ: Mapping[str, str]):
         self.secrets: set[str] = set(secret_values(environ.items()))
         self.values: set[str] = set(self.secrets)
-        self._all = Scrubber(self.values, min_length=_MIN_SECRET)
-        self._secret = Scrubber(self.secrets, min_length=_MIN_SECRET)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        # Secrets go through the reports' own Masker (any length, whole values for word-like
+        # ones); the other environment values are stripped as substrings from Docker's fields.
+        self._values = Scrubber(self.values - self.secrets, min_length=_MIN_SECRET)
+        self._secret = Masker(self.secrets)
 
     def add_environment(self, entries: Iterable[str]) -> None:
         """A container's `KEY=value` list: every value may be a secret."""
@@ -58,11 +63,10 @@ class Secrets:
         if values or secrets:
             self.values |= values | secrets
             self.secrets |= secrets
-            self._all = Scrubber(self.values, min_length=_MIN_SECRET)
-            self._secret = Scrubber(self.secrets, min_length=_MIN_SECRET)
+            self._rebuild()
 
     def text(self, text: str) -> str:
-        return self._all(text)
+        return self._secret(self._values(text))
 
     def secret(self, text: str) -> str:
         return self._secret(text)

@@ -468,3 +468,21 @@ def test_groups_known_by_name_only_are_asked_by_name(tmp_path, on_path):
     assert snapshot("-o", str(live), "--project-dir", str(root), "--source", "aws").exit_code == 0
     (e,) = manifest(live)["sources"]
     assert (e["status"], e["detail"], e["file"]) == ("collected", {"groups": 0}, "describe-security-groups.json")
+
+
+def test_a_short_secret_of_a_container_is_masked_in_the_nginx_dump(tmp_path, on_path):
+    """Secrets go through the reports' one Masker, whatever their length (issue 11 §3): a
+    five-character `API_TOKEN` pasted into the dump does not reach the disk."""
+    nginx_id = next(o["ID"] for o in harena_ps() if o["Service"] == "nginx")
+    dump = (HARENA_LIVE / "nginx-T.txt").read_text().replace("server {", "# Zq8#v\nserver {", 1)
+    inspect = json.loads(harena_inspect())
+    for c in inspect:
+        c["Config"]["Env"].append("API_TOKEN=Zq8#v")
+    f = Fakes(tmp_path / "fakes")
+    f.answer("docker", ["compose", "--project-name"], HARENA_LIVE / "docker-compose-ps.json")
+    f.answer("docker", ["inspect"], json.dumps(inspect))
+    f.answer("docker", ["exec", nginx_id, "nginx", "-T"], dump)
+    on_path(f)
+    live = tmp_path / "live"
+    assert snapshot("-o", str(live), "--project-dir", str(HARENA), "--source", "docker,nginx").exit_code == 0
+    assert "Zq8#v" not in (live / "nginx-T.nginx.txt").read_text()
