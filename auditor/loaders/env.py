@@ -156,14 +156,17 @@ def _parse(text: str, path: str, env: Optional[Mapping[str, str]]) -> tuple[EnvF
         return Loc(path=path, line=line, column=column)
 
     start = 1 if text.startswith("\ufeff") else 0  # python-dotenv drops a BOM
+    resume = start  # a quoted value may run past python-dotenv's cut (`A: "x<newline>y"`)
     for segment in binding_texts(text[start:]):
         end = start + len(segment)
         try:
-            for key, value, raw, quote, key_start, value_start in _statements(text, start, end, lookup):
+            for key, value, raw, quote, key_start, value_start, stop in _statements(
+                    text, max(start, resume), end, lookup):
                 var = EnvVar(key=key, value=value, raw=raw, quote=quote, loc=loc(key_start),
                              value_loc=loc(value_start))
                 defined[key] = value
                 found.append(var)
+                resume = max(resume, stop)
         except _Bad as bad:
             problems.append(LoadProblem(rule="AUD001", message=str(bad), loc=loc(bad.offset)))
         start = end
@@ -199,10 +202,12 @@ def layered_values(text: str, path: str, base: Mapping[str, str], earlier: Mappi
     earlier files (what compose does). One pass over the file, whatever its length."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     own: dict[str, str] = {}
-    start = 0
+    start = resume = 0
     for segment in binding_texts(text):
         end = start + len(segment)
-        if segment.startswith("\ufeff"):
+        if end <= resume:
+            pass  # inside a quoted value that began in an earlier binding
+        elif segment.startswith("\ufeff") and start >= resume:
             # python-dotenv drops a BOM only at the start of a text: read this binding as a
             # text of its own, as a file starting with it would be read.
             env_file, _ = parse_env(segment, path, env=_Layers(base, own, earlier))
@@ -211,8 +216,9 @@ def layered_values(text: str, path: str, base: Mapping[str, str], earlier: Mappi
             defined: dict[str, str] = {}
             lookup = _Metered(_Layers(base, own, earlier, defined), EXPANSION_BUDGET)
             try:
-                for key, value, *_ in _statements(text, start, end, lookup, limit=end):
+                for key, value, *_, stop in _statements(text, max(start, resume), end, lookup, limit=end):
                     defined[key] = value
+                    resume = max(resume, stop)
             except _Bad:
                 pass
             own.update(defined)
@@ -236,7 +242,8 @@ def _binding_texts(text: str) -> tuple[str, ...]:
 
 def _statements(text: str, pos: int, end: int, lookup: Mapping[str, str], limit: Optional[int] = None):
     """compose-go's statement loop over text[pos:end], which ends a text of length `limit`
-    (default: `text`'s): yields (key, value, raw, quote, key offset, value offset), raises _Bad."""
+    (default: `text`'s): yields (key, value, raw, quote, key offset, value offset, end offset),
+    raises _Bad."""
     limit = len(text) if limit is None else limit
     while True:
         while pos < end and text[pos].isspace():
@@ -275,7 +282,8 @@ def _statements(text: str, pos: int, end: int, lookup: Mapping[str, str], limit:
         value_start = pos
         quote = text[pos] if pos < end and text[pos] in _QUOTED else ""
         if quote:
-            m = _QUOTED[quote].match(text, pos, end)
+            # compose-go reads a quoted value to its closing quote, across python-dotenv's cut.
+            m = _QUOTED[quote].match(text, pos)
             if not m:
                 raise _Bad("line cannot be parsed as KEY=value (unclosed quote?)", statement)
             # Inside quotes a backslash escapes only the quote itself; others stay for later.
@@ -290,7 +298,7 @@ def _statements(text: str, pos: int, end: int, lookup: Mapping[str, str], limit:
             pos = line_end
         if not key:
             raise _Bad("line cannot be parsed as KEY=value: no variable name before '='", statement)
-        yield key, value, raw, quote, key_start, value_start
+        yield key, value, raw, quote, key_start, value_start, pos
 
 
 def _unescape(match: re.Match) -> str:

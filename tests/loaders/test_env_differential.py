@@ -36,6 +36,9 @@ CASES = {
     "double quotes": 'A="x" # c\nB=""\nC="tab\\tnl\\nbs\\\\q\\"cr\\r"\nD="\\a\\b\\f\\v"\n',
     "double quote odd escapes": 'A="\\0101 \\101 \\x41 \\u00e9 \\q \\\' \\c \\0 \\012 \\0777 \\089"\nB="a\\\\"\n',
     "multi-line": 'A="one\ntwo"\nB=\'three\nfour\'\nC=after\n',
+    # python-dotenv knows no `KEY: value`, and cuts there; compose reads to the closing quote
+    # (found by the random test below: `A: "<newline>"`).
+    "yaml style multi-line": 'A: "one\ntwo"\nB:\'three\nfour\'\nC=$A\nD: "\n"\n',
     "single quotes literal": "X=1\nA='$X ${X} ${Y:-d} \\n'\nB='it\\'s'\nC='a\\\\b'\n",
     "unquoted oddities": "A=a\"b\"\nB=it's\nC=\\n\nD=x\\\\\nE==x\nF=\n",
     "expansion": (
