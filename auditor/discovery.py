@@ -29,7 +29,7 @@ _ENV_TEMPLATE = re.compile(r"\.(example|sample|template|dist)$")
 _BARE_ENV_TEMPLATE = re.compile(r"^env\.(example|sample|template|dist)$")
 _TEMPLATE_ENV = re.compile(r"^(example|sample|template)\.env$")
 _COMPOSE_NAME = re.compile(r"^(docker-)?compose([.\-_][\w.\-]*)?\.ya?ml$")
-_YAML_SERVICES = re.compile(r"^services\s*:", re.M)
+_YAML_SERVICES = re.compile(r"^services\s*:[ \t]*(?P<rest>[^\n]*)", re.M)
 _NGINX_BLOCK = re.compile(
     r"^\s*(?:(?:server|http|upstream|events)\s*(?:[\w.\-]+\s*)?\{|location\s+[^{;\n]*\{"
     r"|(?:listen|server_name|proxy_pass)\s+[^;\n]+;)",
@@ -164,7 +164,7 @@ def content_kind(rel: str, reader: Reader) -> tuple[Optional[FileKind], Optional
         if fmt:
             return "secgroup", fmt
     if lower.endswith((".yaml", ".yml")):
-        return ("compose", None) if _YAML_SERVICES.search(text) else (None, None)
+        return ("compose", None) if _services_mapping(text) else (None, None)
     if lower.endswith((".conf", ".template")) or in_nginx_dir:
         engine = engine_of(rel, text)
         if reads_as_nginx(neutralize(text, engine).text if engine else text):
@@ -282,3 +282,21 @@ def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
             add_file(rel, str(abs_path))
     out.files.sort(key=lambda f: f.path)
     return out
+
+
+def _services_mapping(text: str) -> bool:
+    """A top-level `services:` holding a mapping, as compose's does. Render blueprints,
+    DigitalOcean app specs and CI files hold a list of services there: not compose."""
+    for m in _YAML_SERVICES.finditer(text):
+        rest = m["rest"].split("#", 1)[0].strip()
+        if rest:
+            if rest.startswith("{"):
+                return True
+            continue
+        for line in text[m.end():].split("\n", 40)[1:40]:
+            body = line.strip()
+            if body and not body.startswith("#"):
+                if not body.startswith("-") and line[:1] in (" ", "\t"):
+                    return True
+                break
+    return False

@@ -71,9 +71,13 @@ def test_top_level_shapes(tmp_path, text):
 
 
 def test_no_services_in_base_file(tmp_path):
+    """compose (2.40) reads a file of only networks, volumes or `include:` as `services: {}`;
+    a file with none of compose's keys it refuses ("additional properties 'foo' not allowed")."""
     projects, problems = load(tmp_path, {"compose.yaml": "networks:\n  front: {}\n"})
-    assert [p.rule for p in problems] == ["AUD001"]
+    assert problems == []
     assert projects[0].networks == ("front",)
+    _, problems = load(tmp_path, {"compose.yaml": "foo: 1\n"})
+    assert [p.rule for p in problems] == ["AUD001"]
 
 
 def test_syntax_error_gives_no_project(tmp_path):

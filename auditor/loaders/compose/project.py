@@ -180,14 +180,46 @@ def _group(session: "_Session", compose_files: Sequence[str]) -> list[list[str]]
     return [g.files for g in _groups(session, compose_files)]
 
 
+def _included(session: "_Session", compose_files: Sequence[str]) -> set[str]:
+    """The files that another compose file pulls in with `include:`: parts of that project,
+    read with its project directory and env files, not projects of their own (read alone they
+    would miss the including project's variables and services). Only files reachable from a
+    file nobody includes count, so an include cycle still leaves its files read."""
+    edges: dict[str, list[str]] = {}
+    for f in compose_files:
+        targets: list[str] = []
+        for doc in session.documents(f) or ():
+            entries = doc.get("include")
+            for entry in entries if isinstance(entries, list) else ():
+                raw = entry.get("path") if isinstance(entry, dict) else entry
+                for p in [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else ():
+                    if isinstance(p, str) and p and "$" not in p:
+                        rel = session.reader.resolve(posixpath.dirname(f), p)
+                        if rel is not None:
+                            targets.append(rel)
+        edges[f] = targets
+    targets_of_any = {t for ts in edges.values() for t in ts}
+    seen: set[str] = set()
+    stack = [f for f in edges if f not in targets_of_any]
+    while stack:
+        for t in edges.get(stack.pop(), ()):
+            if t not in seen:
+                seen.add(t)
+                stack.append(t)
+    return seen
+
+
 def _groups(session: "_Session", compose_files: Sequence[str]) -> list[Group]:
     """Per folder: the default project (compose's default file plus its override), then every
     other file either as an overlay of a project of that folder (merged onto it as `-f base -f
     overlay` would, each overlay a variant of its own: overlays are alternatives, not one stack)
     or as a project of its own."""
     by_dir: dict[str, list[str]] = {}
-    for f in dict.fromkeys(_clean(f) for f in compose_files):
-        by_dir.setdefault(posixpath.dirname(f), []).append(f)
+    files = list(dict.fromkeys(_clean(f) for f in compose_files))
+    included = _included(session, files)
+    for f in files:
+        if f not in included:
+            by_dir.setdefault(posixpath.dirname(f), []).append(f)
     groups: list[Group] = []
     for directory in sorted(by_dir):
         paths = {posixpath.basename(f): f for f in by_dir[directory]}
@@ -344,6 +376,14 @@ class _Session:
 
 # ================================================================ one project
 
+_TOP_LEVEL = frozenset({"services", "include", "networks", "volumes", "secrets", "configs", "name", "models",
+                        "version"})
+
+
+def _is_compose_key(key: Any) -> bool:
+    return isinstance(key, str) and (key in _TOP_LEVEL or key.startswith("x-"))
+
+
 
 class _ProjectLoad:
     def __init__(self, session: _Session, directory: str, env: Mapping[str, str], sources: Sequence[str],
@@ -356,6 +396,7 @@ class _ProjectLoad:
         self.depth = depth
         self.stack = stack  # files being included, for cycles
         self.missing: dict[tuple[str, Loc], MissingVar] = {}
+        self._unset_locs: Optional[set[Loc]] = None
         self.imports: dict[str, None] = {}  # files read through include and extends
         self.deploy_env: tuple[str, ...] = ()
         self._origins: dict[str, dict[str, Any]] = {}
@@ -363,6 +404,12 @@ class _ProjectLoad:
 
     def problem(self, rule: str, message: str, loc: Loc) -> None:
         self.session.problem(rule, message, loc)
+
+    def unset_at(self, loc: Loc) -> bool:
+        """Whether the value at `loc` was built from a variable nothing sets (yet)."""
+        if self._unset_locs is None:
+            self._unset_locs = {key[1] for key in self.missing}
+        return loc in self._unset_locs
 
     # -- files ---------------------------------------------------------------
 
@@ -382,7 +429,8 @@ class _ProjectLoad:
         docs = self.session.documents(path)
         if docs is None:
             return partial
-        if needs_services and not any("services" in d for d in docs):
+        if needs_services and not any(_is_compose_key(k) for d in docs for k in d):
+            # compose accepts a file of only `include:`, networks or volumes (`services: {}`)
             self.problem("AUD001", "no `services:` mapping in this compose file", Loc(path=path))
         first: Optional[_Partial] = None
         for doc in docs:  # several YAML documents merge like override files
@@ -411,6 +459,7 @@ class _ProjectLoad:
                     result = interpolate(v, env)
                     for name in result.missing:
                         self.missing.setdefault((name, loc), MissingVar(name=name, loc=loc))
+                        self._unset_locs = None
                     for error in result.errors:
                         self.problem("AUD001", f"compose would refuse this value: {error}", loc)
                     if result.required:
