@@ -29,6 +29,8 @@ _ENV_TEMPLATE = re.compile(r"\.(example|sample|template|dist)$")
 _BARE_ENV_TEMPLATE = re.compile(r"^env\.(example|sample|template|dist)$")
 _TEMPLATE_ENV = re.compile(r"^(example|sample|template)\.env$")
 _COMPOSE_NAME = re.compile(r"^(docker-)?compose([.\-_][\w.\-]*)?\.ya?ml$")
+# A line that is a Jinja statement: YAML never starts a line with `{%`.
+_JINJA_LINE = re.compile(r"^[ \t]*\{%-?[ \t]*(?:if|for|set|macro|include|import|block|extends|raw)\b", re.M)
 _YAML_SERVICES = re.compile(r"^services\s*:[ \t]*(?P<rest>[^\n]*)", re.M)
 _NGINX_BLOCK = re.compile(
     r"^\s*(?:(?:server|http|upstream|events)\s*(?:[\w.\-]+\s*)?\{|location\s+[^{;\n]*\{"
@@ -213,6 +215,8 @@ def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
             if text is not None and is_diff(text):
                 return  # `.env.patch`: changes to an env file, not one
         suffix = _template_suffix(PurePosixPath(rel_written).name.lower())
+        if not suffix and kind == "compose" and _JINJA_LINE.search(reader.read(rel_written)[0] or ""):
+            suffix = ".j2"  # `docker-compose.yml` written by a setup wizard from Jinja statements
         if suffix and kind in ("compose", "secgroup"):
             # a compose file or a template whose tags decide its structure: the rendered file
             # is not in the repository

@@ -98,24 +98,45 @@ def url_mismatch(graph: Graph) -> Iterator[Problem]:
                         yield p
 
 
+_NOWHERE = frozenset({""})  # attached to no deployment, and known to be apart from all of them
+
+
 def _attachments(graph: Graph):
     """The deployments a URL's variable is in effect in: a service's environment is in its
-    project's; an env file in those of the projects that read it or live in its folder. An env
-    file of a folder without compose projects (a frontend's `.env`) is attached to none and
-    compared with every deployment."""
+    project's; an env file in those of the projects that read it or live in its folder, else in
+    those whose folder holds it or whose services build or mount a folder holding it (a
+    frontend's `.env` beside the root compose file, or under its `build:`). An env file that
+    nothing ties to a deployment is compared with every deployment when the repository has one
+    stack, and with none when it has several (which one it belongs to is unknown)."""
     by_file: dict[str, set[str]] = {}
+    folders: list[tuple[str, set[str]]] = []
+    all_ids: set[str] = set()
     for p in graph.projects:
         ids = {d.id for d in graph.deployments_of(p.id)}
+        all_ids |= ids
         files = set(p.env_sources) | {r.path for s in p.services for r in s.env_files}
         for f in files:
             by_file.setdefault(f, set()).update(ids)
         by_file.setdefault(f"dir:{p.directory}", set()).update(ids)
+        folders.append((p.directory, ids))
+        for s in p.services:
+            if s.build:
+                folders.append((s.build, ids))
+            folders.extend((m.source, ids) for m in s.volumes if m.type == "bind" and m.inside_root)
+
+    def holds(folder: str, path: str) -> bool:
+        folder = folder.strip("/")
+        return folder in ("", ".") or path.startswith(folder + "/")
 
     def of(ref: UrlRef) -> Optional[frozenset]:
         if ref.service:
             project = ref.service.rpartition("::")[0]
             return frozenset(d.id for d in graph.deployments_of(project)) or None
         ids = by_file.get(ref.file, set()) | by_file.get(f"dir:{posixpath.dirname(ref.file)}", set())
+        if not ids:
+            ids = {i for folder, found in folders if holds(folder, ref.file) for i in found}
+        if not ids and len(all_ids) > 1:
+            return _NOWHERE
         return frozenset(ids) or None
     return of
 
@@ -123,13 +144,15 @@ def _attachments(graph: Graph):
 def _same_deployment(refs: list[UrlRef], attach) -> list[list[UrlRef]]:
     """URLs in effect together: those of one deployment plus the unattached ones."""
     scopes = {r.loc: attach(r) for r in refs}
-    deployments = sorted({d for ids in scopes.values() if ids for d in ids})
-    if not deployments:
+    deployments = sorted({d for ids in scopes.values() if ids and ids is not _NOWHERE for d in ids})
+    apart: dict[str, list[UrlRef]] = {}
+    for r in refs:
+        if scopes[r.loc] is _NOWHERE:  # compared only with its own folder's files
+            apart.setdefault(posixpath.dirname(r.file), []).append(r)
+    if not deployments and not apart:
         return [refs]
-    out = []
-    for d in deployments:
-        out.append([r for r in refs if scopes[r.loc] is None or d in scopes[r.loc]])
-    return out
+    out = [[r for r in refs if scopes[r.loc] is None or d in scopes[r.loc]] for d in deployments]
+    return out + list(apart.values())
 
 
 def _deployment(ref: UrlRef) -> tuple[str, str]:
@@ -173,9 +196,13 @@ def _own_project_link(ref: UrlRef) -> bool:
 def _disagreements(graph: Graph, refs: list[UrlRef]) -> Iterator[Problem]:
     # One representative per endpoint, endpoints that reach the same service being one: the
     # first place it is written. n representatives give n-1 findings.
+    # An env file's `http://api:8000` names no service by itself; the same endpoint in a
+    # service's environment does, and then both are that service.
+    served = {_endpoint(r).rstrip("/"): r.target_service for r in refs if r.target_service}
     firsts: dict[str, UrlRef] = {}
     for ref in sorted(refs, key=_where):
-        firsts.setdefault(ref.target_service or _endpoint(ref).rstrip("/"), ref)
+        endpoint = _endpoint(ref).rstrip("/")
+        firsts.setdefault(ref.target_service or served.get(endpoint) or endpoint, ref)
     reps = list(firsts.values())
     for later in reps[1:]:
         earlier = reps[0]

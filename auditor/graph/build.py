@@ -1,9 +1,10 @@
 """Builds the graph: every join computed once, by index, from the loaded inputs."""
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import defaultdict
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
 from ..model import Inputs, Loc, NginxConfig, NginxServer, Service
 from . import addresses as addr
@@ -366,8 +367,20 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
                        in_list=len(found) > 1, **extra)
             if parts.host not in external:  # declared as served elsewhere: never judged here
                 ref.update(_route(parts, instances, link_index))
-            ref.update(_target(parts, ref, names, by_port, publics, proxies))
+            ref.update(_target(parts, ref, names, by_port, publics, proxies, readers))
             out.append(UrlRef(**ref))
+
+    readers: dict[str, set[str]] = defaultdict(set)  # env file -> projects that read it or hold it
+    for p in inputs.projects:
+        for f in p.env_sources:
+            readers[f].add(p.id)
+    for s in services.values():
+        for r in s.env_files:
+            readers[r.path].add(s.project)
+    for env in inputs.env_files:
+        if env.path not in readers:
+            folder = posixpath.dirname(env.path)
+            readers[env.path] = {p.id for p in inputs.projects if p.directory.strip("/") == folder}
 
     for env in inputs.env_files:
         for v in env.vars:
@@ -453,14 +466,26 @@ def _route_named(parts, named: list[_Instance], link_index) -> dict:
     return {"served_here": True, "routed": False, "unrouted_reason": reasons[0] if reasons else ""}
 
 
-def _target(parts, ref: dict, names, by_port, publics, proxies: set[str]) -> dict:
+def _target(parts, ref: dict, names, by_port, publics, proxies: set[str],
+            readers: Mapping[str, set[str]]) -> dict:
     if ref.get("target_service") or ref.get("routed"):
         return {}
     host = parts.host
     if host in names and parts.port is not None:
-        # A compose service's URL resolves on its own project's network first.
-        project = (ref.get("service") or "").rpartition("::")[0]
-        s = next((c for c in names[host] if c.project == project), names[host][0])
+        # A compose service's URL resolves on its own project's network first; an env file's
+        # on the network of the projects that read it. Several unrelated candidates: unknown.
+        candidates = names[host]
+        if ref.get("service"):
+            project = ref["service"].rpartition("::")[0]
+            s = next((c for c in candidates if c.project == project), candidates[0])
+        else:
+            near = [c for c in candidates if c.project in readers.get(ref.get("file") or "", ())]
+            if near:
+                s = near[0]
+            elif ref.get("source") == "env" and len({c.project for c in candidates}) > 1:
+                return {}
+            else:
+                s = candidates[0]
         return {"target_service": service_key(s), "target_port": parts.port}
     public = addr.is_public_ip(host) or host in publics
     if public and parts.port is not None:
