@@ -82,6 +82,17 @@ _STATEMENT_END = re.compile(r"(?:;|\{|\})\s*(?:#.*)?$")
 _ASSIGNMENT_LINE = re.compile(r"^\s*[\w.\-\"]+\s*(?:=|:(?!//))\s*\S.*[^;{}\s]\s*$")
 
 
+# Lines only a shell reads: control words, array elements, `source`. A `*.env` holding them is
+# a script fragment that a Dockerfile copies and an entrypoint sources, not a dotenv file.
+_SHELL_LINE = re.compile(
+    r"^[ \t]*(?:(?:if|then|elif|fi|for|while|until|do|done|case|esac|function|source)\b|"
+    r"[A-Za-z_]\w*\[[^\]\n]*\]\+?=|\.[ \t]+\S)", re.M)
+
+
+def is_shell_script(text: str) -> bool:
+    return bool(_SHELL_LINE.search(text[:20000]))
+
+
 def is_diff(text: str) -> bool:
     """A unified or git diff (`.env.patch`): the lines are changes to a file, not the file."""
     return bool(_DIFF.search(text[:20000]))
@@ -212,8 +223,8 @@ def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
             return
         if kind == "env":
             text, _ = reader.read(rel_written)
-            if text is not None and is_diff(text):
-                return  # `.env.patch`: changes to an env file, not one
+            if text is not None and (is_diff(text) or is_shell_script(text)):
+                return  # `.env.patch`, a sourced shell fragment: not an env file
         suffix = _template_suffix(PurePosixPath(rel_written).name.lower())
         if not suffix and kind == "compose" and _JINJA_LINE.search(reader.read(rel_written)[0] or ""):
             suffix = ".j2"  # `docker-compose.yml` written by a setup wizard from Jinja statements
