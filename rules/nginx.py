@@ -70,11 +70,30 @@ def unresolved_proxy_target(graph: Graph) -> Iterator[Problem]:
         )
 
 
+# Folders whose nginx files are read one at a time (a test's input, an example to copy), and
+# suffixes that keep a file out of nginx's `include *.conf`: such a file is its own nginx.
+_APART_FOLDERS = frozenset({"example", "examples", "sample", "samples", "demo", "demos", "docs", "doc",
+                            "test", "tests", "testdata", "fixtures", "spec"})
+_APART_SUFFIXES = (".example", ".sample", ".dist", ".orig", ".bak", ".disabled", ".old")
+
+
+def _apart(config: NginxConfig) -> bool:
+    path = config.entry.lower()
+    if path.endswith(_APART_SUFFIXES):
+        return True  # never matched by an `include` glob, wherever it is mounted
+    # a folder mounted into a container is loaded whatever its name; on the host, unknown
+    return config.runs_in is None and bool(set(path.split("/")[:-1]) & _APART_FOLDERS)
+
+
 def _instances(graph: Graph) -> dict[str, list[NginxConfig]]:
-    """Configurations per running nginx: all host sites load into the one host nginx."""
+    """Configurations per running nginx: all host sites load into the one host nginx, except
+    examples, test inputs and disabled copies, which nothing loads together."""
     out: dict[str, list[NginxConfig]] = {}
     for config in graph.nginx:
-        key = "" if config.runs_in is None else config.runs_in
+        if _apart(config):
+            key = f"apart:{config.entry}"
+        else:
+            key = "" if config.runs_in is None else config.runs_in
         out.setdefault(key, []).append(config)
     return out
 
@@ -93,7 +112,9 @@ def duplicate_server(graph: Graph) -> Iterator[Problem]:
     Reports a server block whose `server_name` is already claimed, on the same listen address
     and port, by an earlier server of the same nginx: across the files of one configuration and
     across all host configurations (every site of `sites-enabled/` is loaded into the one host
-    nginx, in file-name order).
+    nginx, in file-name order). Files that nothing loads together are each their own nginx:
+    `*.example`, `*.sample`, `*.dist`, `*.bak` copies (no `include *.conf` matches them), and,
+    on the host, the files of example, documentation and test folders (each is read alone).
 
     ## Why is this bad?
     nginx keeps the first server and ignores the second for that name (`nginx -t` only warns
