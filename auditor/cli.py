@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -12,6 +11,7 @@ import click
 from . import __version__
 from .writer import WriteRefused, write_output
 
+# `auto` is resolved by auditor.report.resolve_format; `statistics` is the --statistics flag
 FORMATS = ["text", "json", "sarif", "github", "html", "auto"]
 
 
@@ -137,38 +137,33 @@ def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_fil
 
     _emit(text, output, colour=fmt in ("text", "auto") and use_colour(color, None if output else sys.stdout))
     if statistics and not quiet:
-        from .reporters.statistics import render as stats
+        from .reporters import get_reporter
 
-        machine = fmt not in ("text", "auto") or (fmt == "auto" and os.environ.get("GITHUB_ACTIONS") == "true")
-        click.echo(stats(report), err=machine and output is None, nl=False)
+        from .report import resolve_format
+
+        machine = resolve_format(fmt) != "text"
+        click.echo(get_reporter("statistics")(report), err=machine and output is None, nl=False)
     sys.exit(engine.exit_code_of(report, fail_on))
 
 
 def _render(report, fmt: str, output: Optional[str], *, color: str, quiet: bool,
             category: Optional[str], fail_on: str, fix_options: Optional[dict] = None) -> str:
+    from .report import RenderOptions, resolve_format
     from .reporters import get_reporter
+    from .terminal import use_colour, width
 
-    if fmt == "auto":
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    if fmt == "text":
-        from .reporters.text import render
-        from .terminal import use_colour, width
+    fmt = resolve_format(fmt)
+    stream = None if output else sys.stdout
+    fixes = None
+    if fmt == "sarif" and not report.parts and report.config is not None:
+        from .fix.run import fixes_for
 
-        stream = None if output else sys.stdout
-        return render(report, colour=use_colour(color, stream), width=width(stream), quiet=quiet,
-                      fail_on=fail_on)
-    if fmt == "sarif":
-        from .reporters.sarif import render as sarif
-
-        fixes = None
-        if not report.parts and report.config is not None:
-            from .fix.run import fixes_for
-
-            # safe fixes only: a suggestion in review is one click from being committed (one
-            # stack at a time: a report over several stacks carries none)
-            fixes = fixes_for(report, report.config, **(fix_options or {})).sarif_fixes()
-        return sarif(report, category=category, fixes=fixes)
-    return get_reporter(fmt)(report)
+        # safe fixes only: a suggestion in review is one click from being committed (one
+        # stack at a time: a report over several stacks carries none)
+        fixes = fixes_for(report, report.config, **(fix_options or {})).sarif_fixes()
+    options = RenderOptions(colour=use_colour(color, stream), width=width(stream), quiet=quiet,
+                            fail_on=fail_on, category=category, fixes=fixes)
+    return get_reporter(fmt)(report, options)
 
 
 @cli.command()

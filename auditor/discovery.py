@@ -15,6 +15,7 @@ from typing import Optional
 from .paths import matches
 from .model import FileKind, LoadProblem, Loc, SourceFile
 from .reader import Reader, decode
+from .templates import GO_SUFFIXES, JINJA_SUFFIXES, engine_of, neutralize
 
 _SNIFF_BYTES = 64 * 1024
 
@@ -114,8 +115,6 @@ def reads_as_nginx(text: str) -> bool:
 
 def _template_suffix(lower: str) -> str:
     """`nginx.conf.j2` -> `.j2`: the suffix of a template's engine, "" when none."""
-    from .loaders.source.templates import GO_SUFFIXES, JINJA_SUFFIXES
-
     return next((s for s in JINJA_SUFFIXES + GO_SUFFIXES if lower.endswith(s)), "")
 
 
@@ -148,8 +147,6 @@ def sniff_secgroup_format(path: str, text: str) -> Optional[str]:
 
 def content_kind(rel: str, reader: Reader) -> tuple[Optional[FileKind], Optional[str]]:
     """Kind (and security-group format) of an ambiguous file from its content."""
-    from .loaders.source.templates import engine_of, neutralize
-
     p = PurePosixPath(rel)
     lower = p.name.lower()
     lower = lower[: len(lower) - len(_template_suffix(lower))] or lower

@@ -9,7 +9,6 @@ import gc
 import hashlib
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Sequence
 
@@ -18,31 +17,15 @@ from .config import Config, ConfigError
 from .gitinfo import file_status
 from .graph.build import build_graph
 from .graph.model import Graph
-from .model import Finding, Problem, SourceFile
+from .model import Finding, Problem
 from .reader import Limits, Reader
 from .redact import Masker
 from .registry import Rule, all_rules, lookup
-
-SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
+from .report import SEVERITY_RANK, Report
 
 
 def _quiet(stage: str) -> None:
     """A progress callback that shows nothing."""
-
-
-@dataclass
-class Report:
-    root: str
-    files: list[SourceFile]
-    findings: list[Finding]
-    graph: Graph
-    reader: Reader = field(repr=False)
-    rules: list[Rule] = field(default_factory=list)
-    config: Optional[Config] = field(default=None, repr=False)
-    # several stacks, each with its own configuration (engine.check_stacks): (folder, report)
-    parts: list[tuple[str, "Report"]] = field(default_factory=list, repr=False)
-    # The one masking of every output (see auditor.redact): reporters pass every string through it.
-    masker: Masker = field(default_factory=Masker, repr=False)
 
 
 class SelectionError(ConfigError):

@@ -10,6 +10,7 @@ from typing import Optional, Sequence
 from .. import engine
 from ..config import Config
 from ..model import Finding
+from ..report import Report
 from .edits import Fix, Refusal, overlaps, unified_diff
 from .edits import apply as apply_edits
 from .fixers import FIXERS
@@ -19,7 +20,7 @@ from .verify import verified
 
 @dataclass
 class FixRun:
-    report: "engine.Report"
+    report: Report
     fixes: list[Fix] = field(default_factory=list)  # verified, chosen, non-overlapping
     withheld_unsafe: list[Fix] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
@@ -81,7 +82,7 @@ def run_fix(paths: Sequence[str], config: Config, *, unsafe: bool = False, selec
     return fixes_for(report, config, unsafe=unsafe, select=select, ignore=ignore, env_files=env_files)
 
 
-def fixes_for(report: "engine.Report", config: Config, *, unsafe: bool = False, select: Sequence[str] = (),
+def fixes_for(report: Report, config: Config, *, unsafe: bool = False, select: Sequence[str] = (),
               ignore: Sequence[str] = (), env_files: Optional[Sequence[str]] = None) -> FixRun:
     """The verified fixes for the findings of a report already made (SARIF carries them)."""
     run = FixRun(report=report)

@@ -28,7 +28,7 @@ from ..discovery import is_env_template
 from ..model import EnvFile, EnvVar, LoadProblem, Loc
 from ..reader import Lines, Reader
 from .source.interpolate import interpolate
-from .source.templates import GO_SUFFIXES, JINJA_SUFFIXES, engine_of, neutralize
+from ..templates import GO_SUFFIXES, JINJA_SUFFIXES, engine_of, neutralize
 
 # compose-go's isSpace: blanks that never end a line.
 _BLANK = "\t\v\f\r \x85\xa0"

@@ -1,34 +1,29 @@
-"""Reporters turn findings (and the graph) into text, JSON, SARIF... They never check anything."""
+"""Reporters turn findings (and the graph) into text, JSON, SARIF... They never check anything.
+
+Every format is a `render(report, options)` function; `FORMATS` is the one table of them,
+imported on first use so a run loads only the format it prints.
+"""
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Callable
 
-from ..engine import Report
+from ..report import RenderOptions, Report
+
+Render = Callable[[Report, RenderOptions], str]
+
+# format name -> module holding its `render(report, options=RenderOptions())`
+FORMATS = {
+    "text": "text",
+    "json": "json_report",
+    "sarif": "sarif",
+    "github": "github",
+    "html": "report_html",
+    "statistics": "statistics",
+}
 
 
-def summary(report: Report) -> str:
-    """`3 findings (1 error, 2 warning, 0 note) in 2 of 7 files` (files with findings, of the
-    files read), or "" when there is none."""
-    total = len(report.findings)
-    if not total:
-        return ""
-    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "note")}
-    return (f"{total} finding{'s' if total != 1 else ''} "
-            f"({counts['error']} error, {counts['warning']} warning, {counts['note']} note) "
-            f"in {len({f.path for f in report.findings})} of {len(report.files)} files")
-
-
-def get_reporter(name: str) -> Callable[[Report], str]:
-    if name == "text":
-        from .text import render
-    elif name == "json":
-        from .json_report import render
-    elif name == "sarif":
-        from .sarif import render
-    elif name == "github":
-        from .github import render
-    elif name == "html":
-        from .report_html import render
-    else:
+def get_reporter(name: str) -> Render:
+    if name not in FORMATS:
         raise ValueError(f"unknown format {name!r}")
-    return render
+    return import_module(f"{__name__}.{FORMATS[name]}").render

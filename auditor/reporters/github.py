@@ -14,15 +14,11 @@ The complete list is in `--format sarif` / `--format json`.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Optional
-
-from ..engine import Report
-from ..model import Finding
 from ..escape import escape_controls
+from ..model import Finding
 from ..redact import redact_url_passwords
-from . import summary
+from ..report import RenderOptions, Report, summary
+from .repository import repo_path, repository_prefix
 
 PER_SEVERITY_CAP = 50
 SEVERITIES = ("error", "warning", "note")
@@ -39,41 +35,6 @@ def escape_data(value: str) -> str:
 def escape_property(value: str) -> str:
     """A `key=value` property of a workflow command."""
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
-def repository_prefix(root: str, workspace: Optional[str] = None) -> str:
-    """The scanned root's path relative to the repository root, `/`-separated, "" when unknown.
-
-    GitHub resolves annotation and code-scanning paths against the repository root, while
-    findings are relative to the scanned root, which may be a sub-folder (`auditor check deploy/`).
-    The repository root is `GITHUB_WORKSPACE` when the root lies inside it (the checkout, in
-    Actions), else the nearest enclosing folder that holds a `.git` entry (a folder, or a file
-    for worktrees and submodules). This is found by looking at the file system only: no git
-    process is started, so nothing in the scanned repository's git configuration can run.
-    """
-    real = Path(os.path.realpath(root))
-    if workspace is None:
-        workspace = os.environ.get("GITHUB_WORKSPACE") or ""
-    candidates = [Path(os.path.realpath(workspace))] if workspace else []
-    candidates += [d for d in (real, *real.parents) if _has_git(d)][:1]
-    for top in candidates:
-        try:
-            rel = real.relative_to(top).as_posix()
-        except ValueError:
-            continue
-        return "" if rel == "." else rel
-    return ""
-
-
-def _has_git(folder: Path) -> bool:
-    try:
-        return (folder / ".git").exists()
-    except OSError:
-        return False
-
-
-def repo_path(prefix: str, path: str) -> str:
-    return f"{prefix}/{path}" if prefix and path not in ("", ".") else (prefix or path)
 
 
 def _same(text: str) -> str:
@@ -99,9 +60,8 @@ def annotation(f: Finding, prefix: str = "", clean=_same) -> str:
     return f"::{COMMANDS[f.severity]} {','.join(props)}::{escape_data(message)}"
 
 
-def render(report: Report, *, prefix: Optional[str] = None) -> str:
-    if prefix is None:
-        prefix = repository_prefix(report.root)
+def render(report: Report, options: RenderOptions = RenderOptions()) -> str:
+    prefix = repository_prefix(report.root) if options.prefix is None else options.prefix
     counts = {s: 0 for s in SEVERITIES}
     for f in report.findings:
         counts[f.severity] += 1

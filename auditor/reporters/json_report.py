@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 from .. import __version__
-from ..engine import Report
 from ..escape import json_safe
+from ..report import RenderOptions, Report
 
 
 def document(report: Report) -> dict:
@@ -29,5 +29,5 @@ def document(report: Report) -> dict:
     }
 
 
-def render(report: Report) -> str:
+def render(report: Report, options: RenderOptions = RenderOptions()) -> str:
     return json_safe(json.dumps(document(report), indent=2, ensure_ascii=False)) + "\n"

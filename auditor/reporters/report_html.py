@@ -10,11 +10,10 @@ from __future__ import annotations
 from html import escape
 from itertools import groupby
 
-from ..engine import Report
-from ..graph.secrets import scrubber
 from ..escape import escape_controls
+from ..graph.secrets import scrubber
 from ..redact import redact_broken_line, redact_line
-from . import summary
+from ..report import RenderOptions, Report, summary
 from .exposure_map import ExposureMap, build_map, clean
 from .map_page import render_page
 
@@ -64,7 +63,7 @@ def _line(cache: dict, report: Report, path: str, line: int):
     return split[line - 1] if split is not None and 0 < line <= len(split) else None
 
 
-def render(report: Report) -> str:
+def render(report: Report, options: RenderOptions = RenderOptions()) -> str:
     known = scrubber(report.graph)  # secrets far from their key (a command, a table cell)
     m = build_map(report.graph, report.findings, known)
     text = summary(report) or f"No findings in {len(report.files)} files."

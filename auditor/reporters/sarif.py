@@ -12,7 +12,7 @@ here as a last guard).
 
 Paths: GitHub resolves relative URIs against the repository root and ignores
 `originalUriBaseIds`, so when the scanned root is a sub-folder of a repository the URIs carry
-that sub-folder (see `github.repository_prefix`) and `%SRCROOT%` is the repository root.
+that sub-folder (see `repository.repository_prefix`) and `%SRCROOT%` is the repository root.
 `document()` takes that prefix as an argument and is a pure function of the Report; `render()`
 looks it up.
 
@@ -29,13 +29,13 @@ from typing import Callable, Iterable, Optional
 from urllib.parse import quote
 
 from .. import REPOSITORY, __version__, rule_page
-from ..engine import SEVERITY_RANK, Report
 from ..escape import json_safe
 from ..model import Finding, Related
 from ..redact import redact_url_passwords
 from ..knowledge.impact import impact, score
 from ..registry import Rule, all_rules
-from .github import repo_path, repository_prefix
+from ..report import SEVERITY_RANK, RenderOptions, Report
+from .repository import repo_path, repository_prefix
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -327,11 +327,10 @@ def document(report: Report, *, prefix: str = "", source_root: Optional[str] = N
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render(report: Report, *, category: Optional[str] = None,
-           fixes: Optional[dict[str, list[dict]]] = None) -> str:
-    prefix = repository_prefix(report.root)
+def render(report: Report, options: RenderOptions = RenderOptions()) -> str:
+    prefix = repository_prefix(report.root) if options.prefix is None else options.prefix
     source_root = None
     if prefix:
         source_root = str(Path(report.root).parents[len(prefix.split("/")) - 1])
-    return json_safe(json.dumps(document(report, prefix=prefix, source_root=source_root, category=category,
-                                         fixes=fixes), indent=2, ensure_ascii=False)) + "\n"
+    return json_safe(json.dumps(document(report, prefix=prefix, source_root=source_root, category=options.category,
+                                         fixes=dict(options.fixes or {})), indent=2, ensure_ascii=False)) + "\n"

@@ -22,12 +22,12 @@ import re
 import textwrap
 from typing import Optional
 
-from ..engine import SEVERITY_RANK, Report
 from ..graph.secrets import scrubber
 from ..model import Finding
 from ..escape import escape_controls, neutralise_line
 from ..redact import redact_broken_line, redact_line
 from ..registry import all_rules
+from ..report import SEVERITY_RANK, RenderOptions, Report
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m", "bold": "\033[1m",
             "dim": "\033[2m", "reset": "\033[0m"}
@@ -36,8 +36,8 @@ _MIN_MESSAGE = 32   # narrower than this, continuation lines start at the left m
 _INDENT = "    "
 
 
-def render(report: Report, colour: bool = False, width: Optional[int] = None, quiet: bool = False,
-           fail_on: str = "error") -> str:
+def render(report: Report, options: RenderOptions = RenderOptions()) -> str:
+    colour, width, quiet, fail_on = options.colour, options.width, options.quiet, options.fail_on
     c = _COLOURS if colour else {k: "" for k in _COLOURS}
     known = scrubber(report.graph)  # secrets far from their key (a command, a table cell)
     files = _Lines(report)

@@ -9,7 +9,7 @@ import pytest
 from auditor import engine
 from auditor.config import load_config
 from auditor.discovery import is_diff, reads_as_nginx
-from auditor.loaders.source.templates import engine_of, exclusive, neutralize
+from auditor.templates import engine_of, exclusive, neutralize
 
 CASES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
 

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from auditor.engine import Report
+from auditor.report import RenderOptions, Report
 from auditor.graph.model import Graph
 from auditor.model import Finding, Related
 from auditor.reader import Reader
 from auditor.reporters import github
+from auditor.reporters.repository import repository_prefix
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,7 +37,7 @@ def unescape(value: str, prop: bool = False) -> str:
 
 def test_one_annotation_per_finding_with_levels(tmp_path):
     fs = [finding(1, "error"), finding(2, "warning"), finding(3, "note")]
-    lines = github.render(report_of(fs, tmp_path), prefix="").splitlines()
+    lines = github.render(report_of(fs, tmp_path), RenderOptions(prefix="")).splitlines()
     assert lines[0] == "::error file=compose.yaml,line=5,col=9,title=PORT001 host-port-conflict::problem 1"
     assert lines[1].startswith("::warning file=compose.yaml,") and lines[1].endswith("::problem 2")
     assert lines[2].startswith("::notice file=compose.yaml,") and lines[2].endswith("::problem 3")
@@ -55,7 +56,7 @@ def test_escaping_of_data_and_properties():
 def test_hostile_text_cannot_start_a_second_command(tmp_path):
     f = finding(1, message="value 100%\n::error::injected", path="we,ird:dir/a%b.env",
                 related=(Related(path="b.yaml", line=2, column=3, message="also here"),))
-    lines = github.render(report_of([f], tmp_path), prefix="").splitlines()
+    lines = github.render(report_of([f], tmp_path), RenderOptions(prefix="")).splitlines()
     assert len(lines) == 2  # one annotation and the summary
     head, message = lines[0].split("::", 2)[1:]
     assert head.startswith("error file=we%2Cird%3Adir/a%25b.env,line=5,col=9,")
@@ -64,14 +65,14 @@ def test_hostile_text_cannot_start_a_second_command(tmp_path):
 
 def test_end_positions_and_title(tmp_path):
     f = finding(1, line=3, column=2, end_line=3, end_column=8, rule="SEC001", name="plaintext-secret")
-    line = github.render(report_of([f], tmp_path), prefix="").splitlines()[0]
+    line = github.render(report_of([f], tmp_path), RenderOptions(prefix="")).splitlines()[0]
     assert line.startswith("::error file=compose.yaml,line=3,col=2,endLine=3,endColumn=8,"
                            "title=SEC001 plaintext-secret::")
 
 
 def test_url_passwords_are_masked(tmp_path):
     f = finding(1, message="uses redis://:S3cret-Redis-Pass@db:6379")
-    text = github.render(report_of([f], tmp_path), prefix="")
+    text = github.render(report_of([f], tmp_path), RenderOptions(prefix=""))
     assert "S3cret-Redis-Pass" not in text and "redis://:****@db:6379" in text
 
 
@@ -79,7 +80,7 @@ def test_cap_per_severity_then_one_notice(tmp_path):
     cap = github.PER_SEVERITY_CAP
     fs = ([finding(i, "note") for i in range(cap + 5)] + [finding(i, "error") for i in range(cap + 2)]
           + [finding(i, "warning") for i in range(3)])
-    lines = github.render(report_of(fs, tmp_path), prefix="").splitlines()
+    lines = github.render(report_of(fs, tmp_path), RenderOptions(prefix="")).splitlines()
     errors = [l for l in lines if l.startswith("::error ")]
     warnings = [l for l in lines if l.startswith("::warning ")]
     notices = [l for l in lines if l.startswith("::notice file=")]
@@ -91,7 +92,7 @@ def test_cap_per_severity_then_one_notice(tmp_path):
 
 
 def test_no_findings(tmp_path):
-    assert github.render(report_of([], tmp_path), prefix="") == "auditor: no findings in 0 files\n"
+    assert github.render(report_of([], tmp_path), RenderOptions(prefix="")) == "auditor: no findings in 0 files\n"
 
 
 def test_paths_are_relative_to_the_repository(tmp_path, monkeypatch):
@@ -99,9 +100,9 @@ def test_paths_are_relative_to_the_repository(tmp_path, monkeypatch):
     (tmp_path / "repo" / ".git").mkdir(parents=True)
     stack = tmp_path / "repo" / "deploy"
     stack.mkdir()
-    assert github.repository_prefix(str(stack)) == "deploy"
-    assert github.repository_prefix(str(tmp_path / "repo")) == ""
-    assert github.repository_prefix(str(stack), workspace=str(tmp_path)) == "repo/deploy"
+    assert repository_prefix(str(stack)) == "deploy"
+    assert repository_prefix(str(tmp_path / "repo")) == ""
+    assert repository_prefix(str(stack), workspace=str(tmp_path)) == "repo/deploy"
     f = finding(1, related=(Related(path="b.yaml", line=2),))
     line = github.render(report_of([f], stack)).splitlines()[0]
     assert "file=deploy/compose.yaml," in line and "deploy/b.yaml:2:1" in unescape(line)
@@ -114,7 +115,7 @@ def test_git_worktree_file_counts_as_a_repository_root(tmp_path, monkeypatch):
     (tmp_path / "wt").mkdir()
     (tmp_path / "wt" / ".git").write_text("gitdir: /somewhere/else\n")
     (tmp_path / "wt" / "sub").mkdir()
-    assert github.repository_prefix(str(tmp_path / "wt" / "sub")) == "sub"
+    assert repository_prefix(str(tmp_path / "wt" / "sub")) == "sub"
 
 
 @pytest.mark.parametrize("fixture", ["lecoffre_node", "harena", "clean_stack"])
@@ -127,6 +128,6 @@ def test_cli_github_format_on_the_seed_fixtures(fixture):
     assert lines and lines[-1].startswith("auditor: ")
     for line in lines[:-1]:
         assert line.startswith(("::error ", "::warning ", "::notice ")), line
-        if " file=" in line and github.repository_prefix(str(REPO)) == "":
+        if " file=" in line and repository_prefix(str(REPO)) == "":
             # this checkout is a repository root: paths carry the fixture folder
             assert f"file=fixtures/{fixture}/" in line

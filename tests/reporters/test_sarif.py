@@ -13,7 +13,8 @@ import pytest
 
 from auditor import REPOSITORY, __version__
 from auditor.config import find_config, load_config
-from auditor.engine import Report, check
+from auditor.engine import check
+from auditor.report import Report
 from auditor.graph.model import Graph
 from auditor.model import Finding, Related
 from auditor.reader import Reader

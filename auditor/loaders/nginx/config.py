@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 from ...model import (Loc, LoadProblem, NginxConfig, NginxListen, NginxLocation, NginxServer,
                      NginxUpstream, Service)
 from ...reader import Reader
-from ..source.templates import engine_of, neutralize
+from ...templates import engine_of, neutralize
 from .includes import IncludeResolver, Runner, expand
 from .syntax import Stmt, parse_text
 from .values import parse_listen, parse_location, parse_target, parse_upstream_server

@@ -1,3 +1,3 @@
 """Format-neutral readers: YAML and JSON that keep positions (yaml, json), compose-style
-`${VAR}` interpolation (interpolate), inline suppression comments (suppressions), and
-files written for a template engine (templates)."""
+`${VAR}` interpolation (interpolate) and inline suppression comments (suppressions). Files
+written for a template engine are auditor.templates' (discovery reads them too)."""
