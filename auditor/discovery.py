@@ -113,6 +113,13 @@ def reads_as_nginx(text: str) -> bool:
     return statements >= 0.6 * len(code) and assignments <= max(2, 0.1 * len(code))
 
 
+_ENGINES = {".tpl": "Go", ".tmpl": "Go", ".gotmpl": "Go", ".template": "envsubst"}
+
+
+def _name_words(path: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z]+", PurePosixPath(path).name)}
+
+
 def _template_suffix(lower: str) -> str:
     """`nginx.conf.j2` -> `.j2`: the suffix of a template's engine, "" when none."""
     return next((s for s in JINJA_SUFFIXES + GO_SUFFIXES if lower.endswith(s)), "")
@@ -225,12 +232,16 @@ def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
         suffix = _template_suffix(PurePosixPath(rel_written).name.lower())
         if not suffix and kind == "compose" and _JINJA_LINE.search(reader.read(rel_written)[0] or ""):
             suffix = ".j2"  # `docker-compose.yml` written by a setup wizard from Jinja statements
+        if not suffix and kind in ("compose", "secgroup") and "{{" in rel_written and "}}" in rel_written:
+            suffix = ".j2"  # in a project template's tree (`{{cookiecutter.project_slug}}/`)
+        if not suffix and kind == "compose" and "template" in _name_words(rel_written):
+            suffix = ".template"  # `template-compose.yaml`, rendered by envsubst into the real file
         if suffix and kind in ("compose", "secgroup"):
             # a compose file or a template whose tags decide its structure: the rendered file
             # is not in the repository
             out.problems.append(LoadProblem(
                 rule="AUD002", severity="note", loc=Loc(path=rel_written),
-                message=f"{'Go' if suffix in ('.tpl', '.tmpl', '.gotmpl') else 'Jinja'} template of a "
+                message=f"{_ENGINES.get(suffix, 'Jinja')} template of a "
                         f"{'compose file' if kind == 'compose' else 'security-group file'}; not checked "
                         "(its values and structure come from the template's variables)"))
             return

@@ -70,6 +70,13 @@ class Reader:
         loc = Loc(path=rel)
         limit = self.limits.max_file_bytes
         data, problem = read_confined(self.root, rel, limit)
+        if data is None and problem == "missing" and os.path.islink(self.root / rel):
+            # a link to a file the repository does not hold: written at install time (mailcow's
+            # `.env -> mailcow.conf`), not a broken file of the repository
+            target = os.readlink(self.root / rel)
+            return None, LoadProblem(rule="AUD002", severity="note", loc=loc, message=(
+                f"links to {target!r}, which the repository does not hold (written when the stack "
+                "is installed); not read"))
         if data is None:
             message = {
                 "outside": "link points outside the scanned root; not read",

@@ -198,11 +198,19 @@ def _disagreements(graph: Graph, refs: list[UrlRef]) -> Iterator[Problem]:
     # first place it is written. n representatives give n-1 findings.
     # An env file's `http://api:8000` names no service by itself; the same endpoint in a
     # service's environment does, and then both are that service.
-    served = {_endpoint(r).rstrip("/"): r.target_service for r in refs if r.target_service}
+    # A service and its copy in an overlay variant of the project are one endpoint.
+    bases = {p.id: p.base or p.id for p in graph.projects}
+
+    def family(key: str) -> str:
+        project, _, name = key.rpartition("::")
+        return f"{bases.get(project, project)}::{name}"
+
+    served = {_endpoint(r).rstrip("/"): family(r.target_service) for r in refs if r.target_service}
     firsts: dict[str, UrlRef] = {}
     for ref in sorted(refs, key=_where):
         endpoint = _endpoint(ref).rstrip("/")
-        firsts.setdefault(ref.target_service or served.get(endpoint) or endpoint, ref)
+        target = family(ref.target_service) if ref.target_service else None
+        firsts.setdefault(target or served.get(endpoint) or endpoint, ref)
     reps = list(firsts.values())
     for later in reps[1:]:
         earlier = reps[0]

@@ -487,6 +487,20 @@ def _target(parts, ref: dict, names, by_port, publics, proxies: set[str],
             else:
                 s = candidates[0]
         return {"target_service": service_key(s), "target_port": parts.port}
+    if addr.is_loopback(host) and parts.port is not None and not ref.get("service"):
+        # `localhost:8000` in an env file or a doc is read on the host (a dev server, a migration
+        # tool): it reaches the service publishing 8000 there. In a container's environment it
+        # would be the container itself, so only refs outside compose environments.
+        via = "127.0.0.1" if host == "localhost" else host
+        found = {l.service: l for l in by_port.get(parts.port, ())
+                 if l.kind == "compose" and l.active and l.service and addr.reaches(l.address, via)}
+        near = {k: l for k, l in found.items()
+                if k.rpartition("::")[0] in readers.get(ref.get("file") or "", ())}
+        chosen = near or found
+        if len({k.rpartition("::")[2] for k in chosen}) == 1:  # one service, maybe in variants
+            l = chosen[min(chosen)]
+            return {"target_service": l.service, "target_port": l.target_for(parts.port)}
+        return {}
     public = addr.is_public_ip(host) or host in publics
     if public and parts.port is not None:
         via = host if addr.is_ip(host) else None
