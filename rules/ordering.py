@@ -33,6 +33,11 @@ def missing_dependency(graph: Graph) -> Iterator[Problem]:
     a dependency in profile `debug` of a service that runs by default. A dependent in the same
     profile is fine. Entries with `required: false` are optional by definition and never reported.
 
+    A compose file that names services another compose file of the repository defines is a
+    fragment of that one (`docker compose -f base.yml -f extensions/x/x-compose.yml`): it is
+    checked merged onto its nearest such base. When no base can be chosen (two are equally
+    near), the finding is a note naming the files that define the service.
+
     ## Why is this bad?
     `docker compose up` refuses the whole project ("depends on undefined service"), or refuses
     it as soon as the profile is not enabled: nothing starts, not only the dependent service.
@@ -50,6 +55,10 @@ def missing_dependency(graph: Graph) -> Iterator[Problem]:
     Fix the service name, give the dependency the same profiles as its dependents (or none),
     or mark the dependency `required: false` if the service copes without it.
     """
+    defined_in: dict[str, set[str]] = {}  # service name -> compose files that define it
+    for project in graph.projects:
+        for s in project.services:
+            defined_in.setdefault(s.name, set()).add(s.loc.path)
     for project in graph.projects:
         services = {s.name: s for s in project.services}
         for s in project.services:
@@ -57,6 +66,19 @@ def missing_dependency(graph: Graph) -> Iterator[Problem]:
                 if not dep.required:
                     continue
                 target = services.get(dep.service)
+                elsewhere = sorted(defined_in.get(dep.service, set()) - set(project.files))
+                if target is None and elsewhere:
+                    # a fragment whose base the graph could not choose: the service exists,
+                    # which file completes this one is unknown
+                    shown = " or ".join(elsewhere[:2]) + (" or others" if len(elsewhere) > 2 else "")
+                    yield Problem(
+                        message=(f"'{s.name}' depends on '{dep.service}', which this compose project "
+                                 f"does not define; {shown} defines it: load this file on top of one "
+                                 f"(`docker compose -f <base> -f {s.loc.path}`), or compose refuses "
+                                 f"to start it"),
+                        loc=dep.loc, key=f"{project.id}|{s.name}|{dep.service}|elsewhere",
+                        severity="note")
+                    continue
                 if target is None:
                     yield Problem(
                         message=(f"'{s.name}' depends on '{dep.service}', which is not a service of "

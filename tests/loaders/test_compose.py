@@ -343,6 +343,34 @@ def test_overlay_that_refers_to_base_services(tmp_path):
                       ["docker-compose.yml", "jobs.yml"]]
 
 
+def test_fragment_in_another_folder_is_merged_onto_its_base(tmp_path):
+    reader = write(tmp_path, {
+        "compose.yaml": "services:\n  db: {image: d}\n  api: {image: a}\n",
+        "alt.yml": "services:\n  db: {image: d2}\n  api: {image: a2}\n  cache: {image: c}\n",
+        ".env": "V=1\n",
+        "addons/x/x-compose.yml": "services:\n  x: {image: 'x:${V}', depends_on: [db]}\n",
+        "addons/y/y-compose.yml": "services:\n  y: {image: y, depends_on: [x, api]}\n",
+        "addons/z/z.yml": "services:\n  api: {environment: {Z: '1'}}\n  cache: {environment: {Z: '1'}}\n",
+        "others/a/compose.yaml": "services:\n  store: {image: d}\n",
+        "others/b/compose.yaml": "services:\n  store: {image: d}\n",
+        "others/c/compose.yaml": "services:\n  job: {image: j, depends_on: [store]}\n",
+    })
+    files = ["compose.yaml", "alt.yml", "addons/x/x-compose.yml", "addons/y/y-compose.yml", "addons/z/z.yml",
+             "others/a/compose.yaml", "others/b/compose.yaml", "others/c/compose.yaml"]
+    groups = group_files(reader, files)
+    # the nearest base that covers every need: the root's default file, with another fragment
+    # when one builds on it; a non-default file when only it covers (alt.yml has 'cache')
+    assert ["compose.yaml", "addons/x/x-compose.yml"] in groups
+    assert ["compose.yaml", "addons/x/x-compose.yml", "addons/y/y-compose.yml"] in groups
+    assert ["alt.yml", "addons/z/z.yml"] in groups
+    # two bases equally near: not merged
+    assert ["others/c/compose.yaml"] in groups
+    projects, _ = load_projects(reader, files)
+    x = next(p for p in projects if p.id == "compose.yaml+addons/x/x-compose.yml")
+    assert x.base == "compose.yaml" and x.directory == "" and x.env_sources == (".env",)
+    assert service(x, "x").image == "x:1" and "refers to service 'db' of compose.yaml" in x.evidence
+
+
 def test_override_merge_semantics(tmp_path):
     projects, problems = load(tmp_path, {
         "compose.yaml": """\

@@ -11,6 +11,9 @@ compose.yml, docker-compose.yml, docker-compose.yaml; first present) plus the ov
 would add (compose.override.yml, ... ; first present); any other compose file there whose
 services all exist in that project is an override of it too (merged after, by name); otherwise
 it is a project of its own. Without a default file the same rule applies between the files.
+A project that still needs services it does not define is a fragment of a project of another
+folder that defines them (`extensions/x/x-compose.yml` of a root `docker-compose.yml`): merged
+onto the nearest one, in that one's folder (`_attach_fragments`).
 
 This module holds projects, env files, includes and extends; reading one file's service fields
 is `service.py`, merging and freezing `merge.py`, ports `ports.py`.
@@ -252,7 +255,130 @@ def _groups(session: "_Session", compose_files: Sequence[str]) -> list[Group]:
                 bases.append(Group([f]))
         groups.extend(bases)
         groups.extend(variants)
-    return groups
+    return _attach_fragments(session, groups)
+
+
+def _names_of(session: "_Session", files: Sequence[str]) -> tuple[set[str], set[str]]:
+    """(services defined by `files`, those of them no file completes with an image, build or
+    extends)."""
+    names: set[str] = set()
+    complete: set[str] = set()
+    for f in files:
+        own = session.service_names(f) or set()
+        names |= own
+        complete |= own - session.incomplete_services(f)
+    return names, names - complete
+
+
+def _needs(session: "_Session", files: Sequence[str]) -> tuple[set[str], set[str]]:
+    """What `files` cannot run without: (services referred to but not defined, services
+    defined without an image, build or extends)."""
+    names, incomplete = _names_of(session, files)
+    refs: set[str] = set()
+    for f in files:
+        refs |= session.service_refs(f)
+    return refs - names, incomplete
+
+
+def _is_under(folder: str, path_dir: str) -> bool:
+    return folder == "" or path_dir == folder or path_dir.startswith(folder + "/")
+
+
+def _folder_distance(a: str, b: str) -> int:
+    pa, pb = [x for x in a.split("/") if x], [x for x in b.split("/") if x]
+    common = 0
+    for x, y in zip(pa, pb):
+        if x != y:
+            break
+        common += 1
+    return len(pa) + len(pb) - 2 * common
+
+
+def _covers(session: "_Session", files: Sequence[str], needs: tuple[set[str], set[str]]) -> bool:
+    refs, incomplete = needs
+    names, own_incomplete = _names_of(session, files)
+    return refs <= names and incomplete <= names - own_incomplete
+
+
+def _attach_fragments(session: "_Session", groups: list[Group]) -> list[Group]:
+    """A project that names services it does not define (depends_on, links, ...) or completes
+    services without an image, while a project of another folder defines them, is a fragment
+    of that base wherever it sits (`extensions/x/x-compose.yml`, `overrides/compose.x.yaml`,
+    run as `-f base -f fragment`): it is merged onto that base as a variant, with the base's
+    folder as the project directory (compose resolves paths and reads `.env` there). The
+    overlay variants a fragment's own folder gave it are fragments too, each judged alone.
+
+    The base is a whole project (one that needs nothing), or a whole project plus one other
+    fragment when the fragment builds on it (`-f base -f fleet.yml -f agent.yml`). Among the
+    bases that provide every service a fragment needs, the nearest wins: an enclosing folder
+    first, then the fewest folders apart, then compose's default file, then the fewest files.
+    When two are equally near nothing is merged: the rules see the fragment alone, and what
+    it lacks is a known unknown."""
+    bases = [g for g in groups if g.base is None]
+    needs = {id(g): _needs(session, g.files) for g in bases}
+    whole = [g for g in bases if not any(needs[id(g)])]
+    fragments = [g for g in bases if any(needs[id(g)])]
+    if not fragments or not whole:
+        return groups
+    # the units judged: each fragment, and each overlay its folder put on top of it
+    units: list[tuple[Group, list[str], tuple[set[str], set[str]]]] = []  # (owner, files, needs)
+    for g in fragments:
+        units.append((g, g.files, needs[id(g)]))
+    for v in groups:
+        owner = next((g for g in fragments if v.base == g.files), None)
+        if owner is not None:
+            added = v.files[len(v.base or ()):]
+            units.append((v, added, _needs(session, added)))
+
+    def rank(unit_dir: str, base_files: list[str], extra: int) -> tuple:
+        there = posixpath.dirname(base_files[0])
+        return (0 if _is_under(there, unit_dir) else 1, _folder_distance(there, unit_dir),
+                0 if posixpath.basename(base_files[0]) in DEFAULT_FILES else 1, extra)
+
+    direct: dict[int, list[Group]] = {}  # unit index -> whole projects that cover it alone
+    for i, (g, files, need) in enumerate(units):
+        here = posixpath.dirname(files[0])
+        direct[i] = [c for c in whole if posixpath.dirname(c.files[0]) != here
+                     and _covers(session, c.files, need)]
+    chosen: dict[int, tuple[list[str], str]] = {}  # unit index -> (files below it, evidence)
+    for i, (g, files, need) in enumerate(units):
+        here = posixpath.dirname(files[0])
+        ranked: list[tuple[tuple, list[str]]] = [(rank(here, c.files, 0), c.files) for c in direct[i]]
+        for j, (_, other, _) in enumerate(units):
+            if j == i or set(other) & set(files):
+                continue
+            for c in direct[j]:
+                if posixpath.dirname(c.files[0]) != here and _covers(session, c.files + other, need):
+                    ranked.append((rank(here, c.files, len(other)), c.files + other))
+        ranked.sort(key=lambda r: (r[0], r[1]))
+        if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
+            continue
+        below = ranked[0][1]
+        refs, incomplete = need
+        base_name = below[0] if len(below) == 1 else f"{below[0]} with {', '.join(below[1:])}"
+        why = (f"it completes {_quoted(sorted(incomplete))} of {base_name}" if incomplete
+               else f"it refers to {_quoted(sorted(refs))} of {base_name}")
+        chosen[i] = (below, why)
+    if not chosen:
+        return groups
+    index = {id(u[0]): i for i, u in enumerate(units)}
+    out: list[Group] = []
+    for g in groups:
+        i = index.get(id(g))
+        if i is None:
+            out.append(g)
+        elif i in chosen:
+            below, why = chosen[i]
+            whole_base = next(c.files for c in whole if below[:len(c.files)] == c.files)
+            out.append(Group(below + units[i][1], why, base=whole_base))
+        elif g.base is not None and index.get(id(next(f for f in fragments if f.files == g.base))) in chosen:
+            # an overlay of a fragment that was merged, needing that fragment: it follows it
+            below, _ = chosen[index[id(next(f for f in fragments if f.files == g.base))]]
+            whole_base = next(c.files for c in whole if below[:len(c.files)] == c.files)
+            out.append(Group(below + g.files, g.evidence, base=whole_base))
+        else:
+            out.append(g)
+    return out
 
 
 def _overlay_evidence(session: "_Session", path: str, base: list[str]) -> str:
