@@ -252,6 +252,9 @@ class ComposeProject(Frozen):
     secrets: tuple[str, ...] = ()
     # real names of networks another project can join: `external: true` or an explicit `name:`
     shared_networks: tuple[str, ...] = ()
+    # those of them this project creates (an explicit `name:`, not `external`): another project
+    # that joins one as `external` expects this one on its host
+    owned_networks: tuple[str, ...] = ()
     imports: tuple[str, ...] = ()  # compose files read through `include` and `extends: {file:}`
     # env files compose reads that are links to a file absent from the repository (`.env ->
     # mailcow.conf`, written by an installer): the values come at deploy time

@@ -70,34 +70,45 @@ def host_port_conflict(graph: Graph) -> Iterator[Problem]:
     addresses (`127.0.0.1` and `127.0.0.2`), or stop publishing the one nginx reaches over the
     compose network anyway.
     """
-    found: list[tuple[frozenset, list[Listener], str]] = []
-    for members, evidence in _scopes(graph):
+    found: list[tuple[frozenset, list[Listener], str, bool]] = []
+    for members, evidence, weak in _scopes(graph):
         listeners = [l for l in graph.listeners if (l.project or l.config) in members]
         for group in _contested(graph, listeners):
             ident = frozenset(_ident(graph, l) for l in group)
-            found.append((ident, group, evidence))
+            found.append((ident, group, evidence, weak))
     # One finding per contested bind: the same claimants met in several deployments (a base
     # and its variants) count once, and a group that another one contains is left to it.
-    found.sort(key=lambda f: -len(f[0]))
+    # What only weak evidence puts on one host comes after, as a note.
+    found.sort(key=lambda f: (f[3], -len(f[0])))
     kept: list[frozenset] = []
-    for ident, group, evidence in found:
+    # Variants that each bring their own copy of a service (two overlays adding 'proxy') meet
+    # the same claimant in the same words: one finding, every copy a related place.
+    out: dict[tuple, Problem] = {}
+    for ident, group, evidence, weak in found:
         if any(ident <= k for k in kept):
             continue
         kept.append(ident)
-        yield _problem(graph, group, evidence)
+        problem = _problem(graph, group, evidence, weak)
+        if weak:
+            problem = problem.model_copy(update={"severity": "note"})
+        same = (problem.loc.path, problem.loc.line, problem.loc.column, problem.message)
+        if same in out:
+            before = out[same]
+            related = tuple(dict.fromkeys((*before.related, *problem.related)))
+            out[same] = before.model_copy(update={"related": related})
+        else:
+            out[same] = problem
+    yield from out.values()
 
 
-def _scopes(graph: Graph) -> Iterator[tuple[set[str], str]]:
+def _scopes(graph: Graph) -> Iterator[tuple[set[str], str, bool]]:
     """The sets of projects and host nginx configurations that run together, with the
-    evidence that puts different folders on one host."""
+    evidence that puts different folders on one host, and whether that evidence is weak."""
     if not graph.deployments:
-        yield {l.project or l.config or "" for l in graph.listeners}, ""
+        yield {l.project or l.config or "" for l in graph.listeners}, "", False
         return
     for d in graph.deployments:
-        host = graph.host(d.host)
-        families = len(host.families) if host else 1
-        evidence = "; ".join(e.text for e in host.evidence[:2]) if host and (families > 1 or d.nginx) else ""
-        yield set(d.projects) | set(d.nginx), evidence
+        yield set(d.projects) | set(d.nginx), "; ".join(e.text for e in d.evidence[:2]), d.weak
 
 
 def _ident(graph: Graph, l: Listener) -> tuple:
@@ -187,7 +198,7 @@ def _family(graph: Graph, l: Listener) -> str:
     return (p.base or p.id) if p else ""
 
 
-def _problem(graph: Graph, group: list[Listener], evidence: str) -> Problem:
+def _problem(graph: Graph, group: list[Listener], evidence: str, weak: bool = False) -> Problem:
     order = sorted(group, key=cmp_to_key(lambda a, b: -1 if _before(graph, a, b) and not _same_place(a, b) else
                                          (1 if not _before(graph, a, b) else 0)))
     later, others = order[-1], order[:-1]
@@ -209,7 +220,7 @@ def _problem(graph: Graph, group: list[Listener], evidence: str) -> Problem:
                    f"{'services' if compose else 'listeners'}: {listed} and {names[-1]}")
     families = {_family(graph, l) for l in group if l.kind == "compose"}
     if evidence and (len(families) > 1 or not compose):
-        message += f" (one host: {evidence})"
+        message += f" ({'perhaps ' if weak else ''}one host: {evidence})"
     related = tuple(
         Related(path=o.loc.path, line=o.loc.line, column=o.loc.column,
                 message="host nginx listens here" if o.kind == "nginx" else "also published here")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 from collections import defaultdict
-from typing import Iterable, Literal, Mapping, Optional, Sequence
+from typing import Iterable, Iterator, Literal, Mapping, Optional, Sequence
 
 from ..model import ComposeProject, DocFact, Frozen, Inputs, Loc, NginxConfig, Service
 from . import addresses as addr
@@ -66,6 +66,10 @@ class Deployment(Frozen):
     host: str
     projects: tuple[str, ...] = ()
     nginx: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()  # what ties its folders together (empty for one family)
+    # tied only by weak evidence (a network every one of them joins as `external`, created by
+    # none): perhaps one host, perhaps not; rules say what they find there as notes
+    weak: bool = False
 
 
 def matches(path: str, patterns: Iterable[str]) -> bool:
@@ -119,16 +123,19 @@ def plan(inputs: Inputs, groups: Mapping[str, Sequence[str]] = {},
     directory = {f: projects[f].directory for f in families}
     alone = {f for f in families if independent and matches(directory[f], independent)}
 
-    union = _Union()
+    union = _Union()  # every join: what shares a host
+    fixed = _Union()  # the joins that hold for every variant of a family (all but networks)
     evidence: dict[str, list[Evidence]] = defaultdict(list)  # by family or "nginx:<instance>"
     names: dict[str, str] = {}
 
     def join(items: list[str], why: Evidence) -> None:
         for item in items:
             union.find(item)
+            fixed.find(item)
             evidence[item].append(why)
         for item in items[1:]:
             union.join(items[0], item)
+            fixed.join(items[0], item)
 
     # configured hosts first: they hold whatever inference says
     for name, patterns in sorted(groups.items()):
@@ -138,7 +145,15 @@ def plan(inputs: Inputs, groups: Mapping[str, Sequence[str]] = {},
             names[union.find(chosen[0])] = name
 
     inferred = [f for f in families if f not in alone]
-    _by_shared_network(inferred, members, projects, join)
+    # networks tie projects (variants), not whole families: an overlay may add the network
+    net_links = _by_shared_network(inferred, members, projects, family_of)
+    weak_links = [(a, b, why) for a, b, why, strong in net_links if not strong]
+    net_links = [(a, b, why) for a, b, why, strong in net_links if strong]
+    net_evidence: dict[str, list[Evidence]] = defaultdict(list)
+    for a, b, why in net_links:
+        union.join(family_of[a], family_of[b])
+        net_evidence[family_of[a]].append(why)
+        net_evidence[family_of[b]].append(why)
     _by_shared_env_file(inferred, members, projects, join)
     _by_docs(inferred, members, projects, inputs.doc_facts, join)
 
@@ -150,31 +165,170 @@ def plan(inputs: Inputs, groups: Mapping[str, Sequence[str]] = {},
     for f in families:
         by_root[union.find(f)].append(f)
     nginx_by_root: dict[str, list[str]] = defaultdict(list)
+    nginx_key: dict[str, str] = {}
     for p in placements:
         if p.where == "host":
             key = p.service or _instance_key(p.config)
+            nginx_key[p.config] = key
             nginx_by_root[union.find(key)].append(p.config)
     for root in sorted(set(by_root) | set(nginx_by_root)):
         fams = sorted(by_root.get(root, ()))
         nginx = tuple(sorted(nginx_by_root.get(root, ())))
-        seen: set[Evidence] = set()
-        ev = []
-        for item in [*fams, *sorted({_instance_key(c) for c in nginx})]:
-            for e in evidence.get(item, ()):
-                if e not in seen:
-                    seen.add(e)
-                    ev.append(e)
+        ev = _unique(e for item in [*fams, *sorted({_instance_key(c) for c in nginx})]
+                     for e in (*evidence.get(item, ()), *net_evidence.get(item, ())))
         host_id = f"host:{fams[0] if fams else nginx[0]}"
         hosts.append(Host(id=host_id, name=names.get(root, ""), families=tuple(fams), nginx=nginx,
                           evidence=tuple(ev)))
-        bases = [f for f in fams]
-        deployments.append(Deployment(id=f"{host_id}#base", host=host_id, projects=tuple(bases), nginx=nginx))
-        for f in fams:
-            for variant in members[f][1:]:
-                chosen = tuple(variant if b == f else b for b in bases)
-                deployments.append(Deployment(id=f"{host_id}#{variant}", host=host_id, projects=chosen,
-                                              nginx=nginx))
+        seen: set[tuple] = set()
+        for label, choice in _choices(fams, members, projects):
+            for i, (chosen, configs, why) in enumerate(_together(
+                    choice, nginx, nginx_key, projects, family_of, fixed, net_links, evidence)):
+                ident = (chosen, configs)
+                if ident in seen:
+                    continue
+                seen.add(ident)
+                deployments.append(Deployment(id=f"{host_id}#{label}" + (f"/{i}" if i else ""), host=host_id,
+                                              projects=chosen, nginx=configs, evidence=why))
+    deployments.extend(_weak_deployments(weak_links, union, members, projects, family_of, fixed, net_links,
+                                          evidence))
     return Plan(hosts=tuple(hosts), deployments=tuple(deployments), placements=tuple(placements))
+
+
+def _weak_deployments(weak_links, union: _Union, members, projects, family_of, fixed: _Union, net_links,
+                      evidence) -> list[Deployment]:
+    """Projects of different hosts that only weak evidence ties together, as deployments
+    marked `weak`: every choice of them, as for a host, with the weak links added."""
+    if not weak_links:
+        return []
+    loose = _Union()
+    for f in members:
+        loose.join(f, union.find(f))
+    for a, b, _ in weak_links:
+        loose.join(family_of[a], family_of[b])
+    by_root: dict[str, list[str]] = defaultdict(list)
+    for f in sorted(members):
+        by_root[loose.find(f)].append(f)
+    out: list[Deployment] = []
+    for root, fams in sorted(by_root.items()):
+        if len({union.find(f) for f in fams}) < 2:
+            continue
+        seen: set[tuple] = set()
+        host_id = f"host:{fams[0]}"
+        for label, choice in _choices(fams, members, projects):
+            for i, (chosen, _, why) in enumerate(_together(
+                    choice, (), {}, projects, family_of, fixed, [*net_links, *weak_links], evidence)):
+                if len({union.find(family_of[p]) for p in chosen}) < 2 or chosen in seen:
+                    continue  # within one host: the strong deployments hold it
+                seen.add(chosen)
+                first = family_of[chosen[0]]
+                host = min(f for f in members if union.find(f) == union.find(first))
+                out.append(Deployment(id=f"{host_id}#weak:{label}" + (f"/{i}" if i else ""),
+                                      host=f"host:{host}", projects=chosen, evidence=why, weak=True))
+    return out
+
+
+def _unique(items: Iterable[Evidence]) -> list[Evidence]:
+    return list(dict.fromkeys(items))
+
+
+def _alternatives(fams: list[str], projects: Mapping[str, ComposeProject]) -> list[list[str]]:
+    """Families of one folder that define a service of the same name are alternatives
+    (`docker-compose.yml` and `docker-compose-v2.yml`, both with their own 'app'): one runs."""
+    union = _Union()
+    by_folder: dict[str, list[str]] = defaultdict(list)
+    for f in fams:
+        union.find(f)
+        by_folder[projects[f].directory].append(f)
+    for folder_fams in by_folder.values():
+        owner: dict[str, str] = {}
+        for f in folder_fams:
+            for s in projects[f].services:
+                if s.name in owner:
+                    union.join(owner[s.name], f)
+                else:
+                    owner[s.name] = f
+    groups: dict[str, list[str]] = defaultdict(list)
+    for f in fams:
+        groups[union.find(f)].append(f)
+    return [sorted(g) for _, g in sorted(groups.items())]
+
+
+def _choices(fams: list[str], members, projects) -> Iterator[tuple[str, dict[str, str]]]:
+    """What may run together: one family of each group of alternatives, one variant of each
+    family. The first choice takes the first of each; every other family and variant is then
+    swapped in alone (not every combination: a conflict needs two claimants, and each pair
+    meets in one of these)."""
+    groups = _alternatives(fams, projects)
+    first = {g[0]: g[0] for g in groups}
+    yield "base", dict(first)
+    for g in groups:
+        for f in g:
+            if f != g[0]:
+                choice = {k: v for k, v in first.items() if k != g[0]}
+                choice[f] = f
+                yield f, choice
+            for variant in members[f][1:]:
+                choice = {k: v for k, v in first.items() if k != g[0]}
+                choice[f] = variant
+                yield variant, choice
+
+
+def _together(choice: dict[str, str], nginx: Sequence[str], nginx_key: Mapping[str, str],
+              projects: Mapping[str, ComposeProject], family_of: Mapping[str, str], fixed: _Union,
+              net_links: Sequence[tuple[str, str, Evidence]], evidence: Mapping[str, list[Evidence]],
+              ) -> list[tuple[tuple[str, ...], tuple[str, ...], tuple[Evidence, ...]]]:
+    """The chosen projects and host nginx configurations that are tied to each other, in
+    groups: the joins that hold for whole families, and the networks the chosen variants
+    themselves share. A host nginx kept in the folder of an overlay that lies outside its
+    base's folder is another of the alternatives that folder offers, not beside it."""
+    chosen = sorted(choice.values())
+    local = _Union()
+    items = [*chosen, *(f"nginx::{c}" for c in nginx)]
+    root_of = {p: fixed.find(family_of[p]) for p in chosen}
+    root_of.update({f"nginx::{c}": fixed.find(nginx_key[c]) for c in nginx})
+    first_with: dict[str, str] = {}
+    for item in items:
+        local.find(item)
+        r = root_of[item]
+        if r in first_with:
+            local.join(first_with[r], item)
+        else:
+            first_with[r] = item
+    present = set(chosen)
+    used: dict[str, list[Evidence]] = defaultdict(list)
+    for a, b, why in net_links:
+        if a in present and b in present:
+            local.join(a, b)
+            used[a].append(why)
+    aside = set()
+    for p in chosen:
+        project = projects[p]
+        if project.base is None:
+            continue
+        base_dir = projects[project.base].directory if project.base in projects else project.directory
+        for f in project.files:
+            folder = posixpath.dirname(f)
+            if folder != base_dir and f not in projects[family_of[p]].files:
+                aside |= {c for c in nginx if _encloses(folder, posixpath.dirname(c))}
+    out: dict[str, tuple[list[str], list[str], list[Evidence]]] = {}
+    for item in items:
+        if item.startswith("nginx::") and item[7:] in aside:
+            continue
+        group = out.setdefault(local.find(item), ([], [], []))
+        if item.startswith("nginx::"):
+            group[1].append(item[7:])
+            group[2].extend(evidence.get(nginx_key[item[7:]], ()))
+        else:
+            group[0].append(item)
+            group[2].extend(used.get(item, ()))
+            group[2].extend(evidence.get(family_of[item], ()) if len(choice) > 1 else ())
+    result = []
+    for ps, cs, ev in out.values():
+        if not ps and not cs:
+            continue
+        why = tuple(_unique(ev)) if len(ps) > 1 or cs else ()
+        result.append((tuple(ps), tuple(cs), why))
+    return sorted(result)
 
 
 # ---------------------------------------------------------------- inferred joins
@@ -184,15 +338,35 @@ def _family_names(f: str, members, projects) -> list[ComposeProject]:
     return [projects[m] for m in members[f]]
 
 
-def _by_shared_network(families, members, projects, join) -> None:
-    users: dict[str, list[str]] = defaultdict(list)
+def _by_shared_network(families, members, projects, family_of) -> list[tuple[str, str, Evidence, bool]]:
+    """Projects that join one network by its real name, when one of them creates it (a
+    `name:` of its own) and the other joins it as `external`: that one expects the creator on
+    its host. A network every project joins as `external` is created by hand on some host; a
+    common name (`proxy`, `web`) in several folders of examples says nothing about which."""
+    owners: dict[str, list[str]] = defaultdict(list)
+    joiners: dict[str, list[str]] = defaultdict(list)
     for f in families:
-        nets = {n for p in _family_names(f, members, projects) for n in p.shared_networks}
-        for n in nets:
-            users[n].append(f)
-    for net, fams in sorted(users.items()):
-        if len(fams) > 1:
-            join(sorted(fams), Evidence(text=f"they join the network '{net}' by name"))
+        for p in _family_names(f, members, projects):
+            owned = set(p.owned_networks)
+            for n in p.shared_networks:
+                (owners if n in owned else joiners)[n].append(p.id)
+    out: list[tuple[str, str, Evidence, bool]] = []
+    for net in sorted(set(owners) | set(joiners)):
+        for a in owners.get(net, ()):
+            for b in joiners.get(net, ()):
+                if family_of[a] != family_of[b]:
+                    why = Evidence(text=f"they join the network '{net}' by name ({a} creates it)",
+                                   loc=Loc(path=projects[a].loc.path))
+                    out.append((a, b, why, True))
+        if net in owners:
+            continue
+        users = joiners[net]
+        why = Evidence(text=f"they join the external network '{net}' by name, which none of them creates")
+        for i, a in enumerate(users):
+            for b in users[i + 1:]:
+                if family_of[a] != family_of[b]:
+                    out.append((a, b, why, False))
+    return out
 
 
 def _by_shared_env_file(families, members, projects, join) -> None:

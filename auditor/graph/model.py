@@ -139,6 +139,8 @@ class Graph(Inputs):
                 servers[server.id] = (config, server)
         deployments_of: dict[str, list[Deployment]] = {}
         for d in self.deployments:
+            if d.weak:
+                continue  # perhaps together: rules that want these read `deployments`
             for item in (*d.projects, *d.nginx):
                 deployments_of.setdefault(item, []).append(d)
         object.__setattr__(self, "_services", services)

@@ -31,14 +31,39 @@ def test_folders_are_separate_hosts_without_evidence(tmp_path):
     assert g.together("a/compose.yaml", "b/compose.yaml") is None
 
 
-def test_a_network_joined_by_name_puts_projects_on_one_host(tmp_path):
-    net = "networks:\n  edge: {external: true, name: proxy_edge}\n"
+def test_a_network_one_creates_and_another_joins_puts_projects_on_one_host(tmp_path):
+    g = load(tmp_path, {
+        "a/compose.yaml": "services:\n  web: {image: a}\nnetworks:\n  edge: {name: proxy_edge}\n",
+        "b/compose.yaml": "services:\n  api: {image: b}\nnetworks:\n  edge: {external: true, name: proxy_edge}\n",
+    })
+    assert families(g) == [["a/compose.yaml", "b/compose.yaml"]]
+    assert "network 'proxy_edge'" in g.host_evidence("a/compose.yaml", "b/compose.yaml")
+
+
+def test_a_network_all_join_as_external_is_weak_evidence(tmp_path):
+    # a common name (`proxy`) created by hand: perhaps one host, perhaps several
+    net = "networks:\n  edge: {external: true, name: proxy}\n"
     g = load(tmp_path, {
         "a/compose.yaml": "services:\n  web: {image: a}\n" + net,
         "b/compose.yaml": "services:\n  api: {image: b}\n" + net,
     })
-    assert families(g) == [["a/compose.yaml", "b/compose.yaml"]]
-    assert "network 'proxy_edge'" in g.host_evidence("a/compose.yaml", "b/compose.yaml")
+    assert families(g) == [["a/compose.yaml"], ["b/compose.yaml"]]
+    assert g.together("a/compose.yaml", "b/compose.yaml") is None
+    weak = [d for d in g.deployments if d.weak]
+    assert [d.projects for d in weak] == [("a/compose.yaml", "b/compose.yaml")]
+    assert "external network 'proxy'" in weak[0].evidence[0].text
+
+
+def test_alternatives_in_one_folder_never_run_together(tmp_path):
+    g = load(tmp_path, {
+        "x/docker-compose.yml": "services:\n  proxy: {image: a}\nnetworks:\n  n: {name: shared}\n",
+        "x/docker-compose-v2.yml": "services:\n  proxy: {image: b}\nnetworks:\n  n: {name: shared}\n",
+        "y/compose.yaml": "services:\n  app: {image: c}\nnetworks:\n  n: {external: true, name: shared}\n",
+    })
+    runs = sorted(d.projects for d in g.deployments if not d.weak)
+    assert ("x/docker-compose-v2.yml", "x/docker-compose.yml", "y/compose.yaml") not in runs
+    assert ("x/docker-compose.yml", "y/compose.yaml") in runs
+    assert ("x/docker-compose-v2.yml", "y/compose.yaml") in runs
 
 
 def test_a_shared_env_file_puts_projects_on_one_host(tmp_path):

@@ -35,8 +35,9 @@ class _Partial:
         self.networks: dict[str, None] = {}
         self.volumes: dict[str, None] = {}
         self.secrets: dict[str, None] = {}
-        # networks other projects can join: `external: true` or an explicit `name:` (real name)
-        self.shared_networks: dict[str, None] = {}
+        # networks other projects can join: `external: true` or an explicit `name:` (real name),
+        # each with whether this project creates it (`name:` without `external`)
+        self.shared_networks: dict[str, bool] = {}
 
     def merge(self, other: "_Partial") -> None:
         if other.name:

@@ -733,6 +733,7 @@ class _ProjectLoad:
             env_sources=tuple(dict.fromkeys(self.sources)), missing_vars=tuple(self.missing.values()),
             services=tuple(services), networks=tuple(partial.networks), volumes=tuple(partial.volumes),
             secrets=tuple(partial.secrets), shared_networks=tuple(partial.shared_networks),
+            owned_networks=tuple(n for n, owned in partial.shared_networks.items() if owned),
             imports=tuple(self.imports), deploy_env=self.deploy_env,
             base=group.base[0] if group is not None and group.base else None,
             evidence=group.evidence if group is not None else "",

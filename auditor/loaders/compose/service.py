@@ -59,9 +59,11 @@ def _go_float(f: float) -> str:
 
 
 
-def _shared_networks(networks: dict) -> list[str]:
+def _shared_networks(networks: dict) -> list[tuple[str, bool]]:
     """Real names of the networks another project can share: declared `external` (the
-    legacy `external: {name: x}` too) or given an explicit `name:`."""
+    legacy `external: {name: x}` too) or given an explicit `name:`; each with whether this
+    project creates it (a `name:` without `external`). A `name:` that interpolates to nothing
+    names no network anybody can know."""
     out = []
     for key, spec in networks.items():
         if not isinstance(spec, dict):
@@ -69,8 +71,11 @@ def _shared_networks(networks: dict) -> list[str]:
         external, name = spec.get("external"), spec.get("name")
         if isinstance(external, dict) and isinstance(external.get("name"), str):
             name = external["name"]
+        if isinstance(name, str) and not name:
+            continue
         if external is True or isinstance(external, dict) or isinstance(name, str):
-            out.append(str(name) if isinstance(name, str) and name else str(key))
+            owned = not (external is True or isinstance(external, dict))
+            out.append((str(name) if isinstance(name, str) and name else str(key), owned))
     return out
 
 
@@ -112,7 +117,7 @@ class _FileReader:
             if isinstance(value, dict):
                 target.update((str(k), None) for k in value)
                 if section == "networks":
-                    partial.shared_networks.update((n, None) for n in _shared_networks(value))
+                    partial.shared_networks.update(_shared_networks(value))
             elif value is not None:
                 self.bad(f"`{section}` must be a mapping", doc.value_loc(section))
         if "services" in doc:
