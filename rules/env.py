@@ -87,11 +87,17 @@ def undefined_variable(graph: Graph) -> Iterator[Problem]:
     an env file of the project's folder that compose does not read by itself (`.env.master`,
     `defaults.env`: whatever starts the project passes it with `--env-file`, and the variables
     set nowhere come from that caller's shell), and a variable set by no file but used by
-    three or more projects (the harness that runs them, tests or CI, provides it).
+    three or more compose files (the harness that runs them, tests or CI, provides it).
+
+    Said once per project, as a note, too: variables set by no file in a project that has no
+    env file compose reads for interpolation at all (its values can only come from the
+    environment that runs compose: a shell, CI).
 
     `${VAR:?message}` is never reported: the file already says that the deployer must set it
-    (compose refuses to start until then). A variable set only in a service's `env_file:` (which feeds the container's environment,
-    not compose's own interpolation), or set nowhere at all, is a warning.
+    (compose refuses to start until then). A variable set only in a service's `env_file:` (which
+    feeds the container's environment, not compose's own interpolation) is a warning, and so is
+    one missing from the `.env` (or `--env-file`) the project does read: that file is where its
+    values are meant to come from.
 
     ## Why is this bad?
     Compose substitutes an empty string with only a warning on the console: the container
@@ -114,11 +120,13 @@ def undefined_variable(graph: Graph) -> Iterator[Problem]:
     required (`${API_KEY:?set API_KEY in .env}`) so that compose refuses to start without it.
     """
     defined = graph.derived("env-definitions", _Definitions)
+    # the compose files that use a variable no file sets: a harness that runs many (tests
+    # layered on one base, CI matrices) provides it
     families: dict[str, set[str]] = {}
     for project in graph.projects:
         for use in project.missing_vars:
             if not use.required and not defined.files.get(use.name):
-                families.setdefault(use.name, set()).add(project.base or project.id)
+                families.setdefault(use.name, set()).add(use.loc.path)
     harness: set[str] = set()
     for project in graph.projects:
         uses: dict[str, list] = {}
@@ -156,6 +164,10 @@ def undefined_variable(graph: Graph) -> Iterator[Problem]:
                     continue  # said once, for the whole repository
                 harness.add(name)
                 kind = ("harness", str(len(families[name])))
+            elif where is None and not project.env_sources:
+                # no env file feeds this project at all: the caller's environment (a shell,
+                # CI) is where its values come from, as far as the repository shows
+                kind = ("deploy", "")
             else:
                 message = (f"'{name}' has no default and no env file that compose reads for "
                            f"interpolation sets it: compose substitutes an empty string")
@@ -180,9 +192,15 @@ def undefined_variable(graph: Graph) -> Iterator[Problem]:
                 message = (f"{listed} {'is' if len(names) == 1 else 'are'} set in {file}{rest}, which "
                            f"compose does not read for interpolation by itself: pass it with --env-file, "
                            f"or list it in [compose] env_files")
+            elif kind == "deploy":
+                one = len(names) == 1
+                message = (f"{listed} {'has' if one else 'have'} no default and no env file that compose "
+                           f"reads for interpolation (the project has none) sets {'it' if one else 'them'}: "
+                           f"the environment that runs compose (a shell, CI) must export "
+                           f"{'it' if one else 'them'}, or compose substitutes an empty string")
             else:
                 message = (f"{listed} {'is' if len(names) == 1 else 'are'} used without default by {file} "
-                           f"compose projects and set by no file of the repository: the environment "
+                           f"compose files and set by no file of the repository: the environment "
                            f"that runs them (a test harness, CI) must set {'it' if len(names) == 1 else 'them'}")
             yield Problem(message=message, loc=use.loc, key=f"{kind}|{file}|{','.join(sorted(names))}",
                           severity="note")
