@@ -9,7 +9,7 @@ from auditor.graph import addresses as addr
 from auditor.graph.build import command_listens
 from auditor.graph.model import Exposure, Graph, Listener, ProxyLink
 from auditor.knowledge import ports as known
-from auditor.model import Loc, Problem, Related, SecurityGroupRule
+from auditor.model import Loc, Problem, Related, SecurityGroupRule, Service
 from auditor.registry import rule
 
 _PORT_PROTOCOLS = ("tcp", "udp", "sctp")
@@ -91,7 +91,8 @@ def public_datastore_port(graph: Graph) -> Iterator[Problem]:
     Finds a database, cache, search engine or message broker (recognised by its image, such as
     `postgres`, `bitnami/redis` or `docker.elastic.co/elasticsearch/elasticsearch`, whatever the
     registry, tag or digest, or else by a container port that only a datastore uses, such as
-    5432 or 27017) that publishes a host port on all interfaces (`"5432:5432"`, `0.0.0.0`,
+    5432 or 27017, when the image does not say otherwise: a service built from a Dockerfile, or
+    an image whose name fits that datastore, but not `owncloud/ocis` on 9200) that publishes a host port on all interfaces (`"5432:5432"`, `0.0.0.0`,
     `::`) or on a public address. A port bound to `127.0.0.1` is fine.
 
     Where security-group rules are part of the scan, the firewall decides: a port that no rule
@@ -128,7 +129,7 @@ def public_datastore_port(graph: Graph) -> Iterator[Problem]:
         service = graph.service(l.service)
         if service is None:
             continue
-        kind = known.datastore_of_image(service.image) or _datastore_by_port(l)
+        kind = known.datastore_of_image(service.image) or _datastore_by_port(l, service)
         exposure = exposures.get(i)
         if kind is None or exposure is None or not exposure.reachable:
             continue
@@ -141,13 +142,18 @@ def public_datastore_port(graph: Graph) -> Iterator[Problem]:
                       impact="critical" if exposure.firewall == "open" else None)
 
 
-def _datastore_by_port(l: Listener) -> Optional[str]:
+def _datastore_by_port(l: Listener, service: Service) -> Optional[str]:
+    """The datastore a container port stands for, when the image does not say otherwise: a
+    service built here (its image is the local build's name), or one whose image is not
+    written out, is taken by its port; a named image only when its name fits the datastore."""
     if l.target is None:
         return None
+    image = service.image or ""
+    named = bool(known.image_repository(image)) and "$" not in image and service.build is None
     span = min(l.port_end - l.port, 64)  # a huge range is not a datastore's port
     for target in range(l.target, l.target + span + 1):
         name = known.datastore_port(target, l.protocol)
-        if name:
+        if name and (not named or known.image_may_run(image, name)):
             return name
     return None
 

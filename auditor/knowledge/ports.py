@@ -316,6 +316,15 @@ def datastore_of_image(image: Optional[str]) -> Optional[str]:
     return DATASTORE_IMAGES[hit] if hit else None
 
 
+def image_may_run(image: Optional[str], kind: str) -> bool:
+    """Whether an image outside the tables may still run datastore `kind` ("Elasticsearch"):
+    its name says so (`acme/elasticsearch-icu`, `bitnami/postgresql-repmgr`). An image named
+    otherwise (`owncloud/ocis`, which serves HTTP on 9200) runs something else."""
+    repo = image_repository(image)
+    words = {kind.lower().split()[0]} | {k.rsplit("/", 1)[-1] for k, v in DATASTORE_IMAGES.items() if v == kind}
+    return any(w and w in repo for w in words)
+
+
 def admin_ui_of_image(image: Optional[str]) -> Optional[str]:
     hit = _lookup(image, ADMIN_UI_IMAGES)
     return ADMIN_UI_IMAGES[hit] if hit else None
