@@ -42,7 +42,7 @@ def build_graph(inputs: Inputs, *, public_addresses: Iterable[str] = (),
     link_index = {(l.server, l.location): l for l in links if l.location is not None}
     instances = _instances(inputs, services)
     external = {h.lower() for h in external_hosts}
-    urls = _urls(inputs, services, names, by_port, instances, link_index, publics, external)
+    urls = _urls(inputs, services, names, by_port, instances, link_index, publics, external, host_of)
     exposures = _exposures(inputs, listeners)
     return Graph.from_inputs(
         inputs, public_addresses=publics, listeners=tuple(listeners), proxy_links=tuple(links),
@@ -350,8 +350,9 @@ def _instances(inputs: Inputs, services: dict[str, Service]) -> list[_Instance]:
 def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Service]],
           by_port: dict[int, list[Listener]], instances: list[_Instance],
           link_index: dict[tuple[str, Optional[str]], ProxyLink], publics: tuple[str, ...],
-          external: set[str] = frozenset()) -> list[UrlRef]:
+          external: set[str] = frozenset(), host_of: Optional[dict[str, str]] = None) -> list[UrlRef]:
     out: list[UrlRef] = []
+    host_of = host_of or {}
     proxies = {service_key(i.runner) for i in instances if i.runner is not None}
     env_values: dict[str, set[str]] = defaultdict(set)  # env file -> values holding URLs
 
@@ -367,7 +368,12 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
                        in_list=len(found) > 1, **extra)
             if parts.host not in external:  # declared as served elsewhere: never judged here
                 ref.update(_route(parts, instances, link_index))
-            ref.update(_target(parts, ref, names, by_port, publics, proxies, readers))
+            if source == "compose":
+                project = (service or "").rpartition("::")[0]
+                hosts = {host_of.get(project, project)}
+            else:
+                hosts = {host_of.get(p, p) for p in readers.get(file, ())} if source == "env" else set()
+            ref.update(_target(parts, ref, names, by_port, publics, proxies, readers, hosts, host_of))
             out.append(UrlRef(**ref))
 
     readers: dict[str, set[str]] = defaultdict(set)  # env file -> projects that read it or hold it
@@ -467,9 +473,15 @@ def _route_named(parts, named: list[_Instance], link_index) -> dict:
 
 
 def _target(parts, ref: dict, names, by_port, publics, proxies: set[str],
-            readers: Mapping[str, set[str]]) -> dict:
+            readers: Mapping[str, set[str]], hosts: set[str] = frozenset(),
+            host_of: Optional[dict[str, str]] = None) -> dict:
+    """The compose service a URL reaches, when known. Through a public address, only on
+    evidence that the address is this host's: the configuration lists it (`public_addresses`),
+    or else the service publishing that port runs on the host of whoever holds the URL (an IP
+    in an example of one folder says nothing about the services of another)."""
     if ref.get("target_service") or ref.get("routed"):
         return {}
+    host_of = host_of or {}
     host = parts.host
     if host in names and parts.port is not None:
         # A compose service's URL resolves on its own project's network first; an env file's
@@ -511,6 +523,8 @@ def _target(parts, ref: dict, names, by_port, publics, proxies: set[str],
                 continue
             if l.service in proxies:
                 continue  # the reverse proxy is the public entry by design
+            if host not in publics and host_of.get(l.project or "", l.project) not in hosts:
+                continue  # another host's service: nothing says the address is its
             return {"target_service": l.service, "target_port": l.target_for(parts.port),
                     "via_public_address": True}
     return {}
