@@ -371,6 +371,33 @@ def test_fragment_in_another_folder_is_merged_onto_its_base(tmp_path):
     assert service(x, "x").image == "x:1" and "refers to service 'db' of compose.yaml" in x.evidence
 
 
+def test_a_file_that_includes_its_services_is_no_fragment(tmp_path):
+    reader = write(tmp_path, {
+        "compose.yaml": "include: [db/compose.yaml]\nservices:\n  app: {image: a, depends_on: [db]}\n",
+        "db/compose.yaml": "services:\n  db: {image: d}\n",
+    })
+    assert group_files(reader, ["compose.yaml", "db/compose.yaml"]) == [["compose.yaml"]]
+
+
+def test_compose_file_in_the_env_file_names_the_project(tmp_path):
+    reader = write(tmp_path, {
+        ".env": "COMPOSE_PATH_SEPARATOR=,\nCOMPOSE_FILE=docker-compose.yml,ops/monitoring.yml,gone.yml\n",
+        "docker-compose.yml": "services:\n  web: {image: w}\n",
+        "docker-compose.override.yml": "services:\n  web: {ports: ['80:80']}\n",
+        "ops/monitoring.yml": "services:\n  grafana: {image: g}\n",
+        "other/compose.yaml": "services:\n  x: {image: x}\n",
+    })
+    files = ["docker-compose.yml", "docker-compose.override.yml", "ops/monitoring.yml", "other/compose.yaml"]
+    groups = group_files(reader, files)
+    # what COMPOSE_FILE names, in its order (a missing file left out); the override compose
+    # would add by default is not loaded then: a variant of its own
+    assert groups[0] == ["docker-compose.yml", "ops/monitoring.yml"]
+    assert ["docker-compose.yml", "ops/monitoring.yml", "docker-compose.override.yml"] in groups
+    assert ["other/compose.yaml"] in groups and ["ops/monitoring.yml"] not in groups
+    projects, _ = load_projects(reader, files)
+    assert "COMPOSE_FILE in .env" in projects[0].evidence
+
+
 def test_override_merge_semantics(tmp_path):
     projects, problems = load(tmp_path, {
         "compose.yaml": """\

