@@ -317,12 +317,17 @@ def datastore_of_image(image: Optional[str]) -> Optional[str]:
 
 
 def image_may_run(image: Optional[str], kind: str) -> bool:
-    """Whether an image outside the tables may still run datastore `kind` ("Elasticsearch"):
-    its name says so (`acme/elasticsearch-icu`, `bitnami/postgresql-repmgr`). An image named
-    otherwise (`owncloud/ocis`, which serves HTTP on 9200) runs something else."""
+    """Whether an image outside the tables may still run a datastore such as `kind`: its name
+    says it runs one (`acme/elasticsearch-icu`, `jc21/mariadb-aria` on MySQL's port). An
+    image named otherwise (`owncloud/ocis`, which serves HTTP on 9200) runs something else."""
     repo = image_repository(image)
-    words = {kind.lower().split()[0]} | {k.rsplit("/", 1)[-1] for k, v in DATASTORE_IMAGES.items() if v == kind}
-    return any(w and w in repo for w in words)
+    words = {kind.lower().split()[0]} | {v.lower().split()[0] for v in DATASTORE_IMAGES.values()} \
+        | {k.rsplit("/", 1)[-1] for k in DATASTORE_IMAGES}
+    return any(len(w) >= 4 and w not in _GENERIC_IMAGE_WORDS and w in repo for w in words)
+
+
+# words of datastore image names that say nothing by themselves (`mssql/server`)
+_GENERIC_IMAGE_WORDS = frozenset({"server", "cluster", "stack", "community", "enterprise", "express", "free"})
 
 
 def admin_ui_of_image(image: Optional[str]) -> Optional[str]:
