@@ -371,8 +371,12 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
             if source == "compose":
                 project = (service or "").rpartition("::")[0]
                 hosts = {host_of.get(project, project)}
-            else:
-                hosts = {host_of.get(p, p) for p in readers.get(file, ())} if source == "env" else set()
+            elif source == "env":
+                hosts = {host_of.get(p, p) for p in readers.get(file, ())}
+            else:  # docs describe the projects of their folder and the folders above it
+                folder = posixpath.dirname(file)
+                hosts = {host_of.get(p.id, p.id) for p in inputs.projects
+                         if p.directory in ("", folder) or folder.startswith(p.directory + "/")}
             ref.update(_target(parts, ref, names, by_port, publics, proxies, readers, hosts, host_of))
             out.append(UrlRef(**ref))
 
