@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Iterator, Optional
 
 from auditor.graph.model import Graph
@@ -95,7 +96,9 @@ def undefined_variable(graph: Graph) -> Iterator[Problem]:
 
     `${VAR:?message}` is never reported: the file already says that the deployer must set it
     (compose refuses to start until then). A variable set only in a service's `env_file:` (which
-    feeds the container's environment, not compose's own interpolation) is a warning, and so is
+    feeds the container's environment, not compose's own interpolation) is a warning (a note
+    when the project has no `.env` and that file is a test harness's, `test.env` or `ci.env`,
+    which the harness passes with `--env-file`), and so is
     one missing from the `.env` (or `--env-file`) the project does read: that file is where its
     values are meant to come from.
 
@@ -148,7 +151,12 @@ def undefined_variable(graph: Graph) -> Iterator[Problem]:
                 continue  # `${VAR:?message}`: the file already says the deployer must set it
             if project.deploy_env or why == "template" and _near(project, where.loc.path):
                 continue  # the deployer's .env (written by an installer, copied from the template)
-            if why == "service":
+            if (why == "service" and not project.env_sources and _near(project, where.loc.path)
+                    and _HARNESS_WORDS & set(re.findall(r"[a-z0-9]+", where.loc.path.lower()))):
+                # no `.env` at all, and the file that sets it is a test harness's (`test.env`):
+                # the harness passes it with `docker compose --env-file test.env`
+                kind = ("unread", where.loc.path)
+            elif why == "service":
                 message = (f"'{name}' has no default and no env file that compose reads for "
                            f"interpolation sets it: compose substitutes an empty string; it is set in "
                            f"{where.loc.path}, which feeds the container, not compose interpolation")
@@ -204,6 +212,9 @@ def undefined_variable(graph: Graph) -> Iterator[Problem]:
                            f"that runs them (a test harness, CI) must set {'it' if len(names) == 1 else 'them'}")
             yield Problem(message=message, loc=use.loc, key=f"{kind}|{file}|{','.join(sorted(names))}",
                           severity="note")
+
+
+_HARNESS_WORDS = frozenset({"test", "tests", "testing", "e2e", "ci", "playwright", "cypress"})
 
 
 def _order(project, loc) -> tuple:
