@@ -50,6 +50,22 @@ class Frozen:
                 if not (f.metadata and f.metadata.get("exclude"))}
 
 
+def span_text(low: int, high: Optional[int] = None) -> str:
+    """A port span as messages write it: `8080`, or `8000-8010` (no `high`: the one port)."""
+    return str(low) if not high or high == low else f"{low}-{high}"
+
+
+def service_key(project: str, name: str) -> str:
+    """The graph's key of a compose service: `<project id>::<service name>`."""
+    return f"{project}::{name}"
+
+
+def split_service_key(key: str) -> tuple[str, str]:
+    """(project id, service name) of a service key (a bare name: project "")."""
+    project, _, name = key.rpartition("::")
+    return project, name
+
+
 def _dump(value: Any, json: bool) -> Any:
     if isinstance(value, Frozen):
         return value.model_dump(mode="json" if json else "python")
@@ -152,6 +168,21 @@ class PortMapping(Frozen):
     def target_range(self) -> tuple[int, int]:
         return (self.target, self.target_end or self.target)
 
+    def container_port(self, host_port: int) -> Optional[int]:
+        """The container port a connection to `host_port` of the host reaches through this
+        mapping (None when it does not publish that port)."""
+        rng = self.published_range
+        if rng is None or not rng[0] <= host_port <= rng[1]:
+            return None
+        return self.target + (host_port - rng[0])
+
+    def host_port(self, container_port: int) -> Optional[int]:
+        """The host port this mapping publishes `container_port` on (None when it does not)."""
+        low, high = self.target_range
+        if self.published is None or not low <= container_port <= high:
+            return None
+        return self.published + (container_port - low)
+
 
 class Dependency(Frozen):
     service: str
@@ -223,6 +254,11 @@ class Service(Frozen):
     @property
     def active_by_default(self) -> bool:
         return not self.profiles or self.profile_enabled
+
+    @property
+    def key(self) -> str:
+        """Its key in the graph (`project::name`): names repeat across projects."""
+        return service_key(self.project, self.name)
 
 
 class MissingVar(Frozen):
@@ -368,8 +404,14 @@ class NginxConfig(Frozen):
     files: tuple[str, ...] = ()  # every file read, entry first
     servers: tuple[NginxServer, ...] = ()
     upstreams: tuple[NginxUpstream, ...] = ()
-    runs_in: Optional[str] = None  # compose service id (project:service) that mounts it; None: host
+    runs_in: Optional[str] = None  # compose service key (project::service) that mounts it; None: host
     runs_in_host_network: bool = False
+
+    @property
+    def on_host(self) -> bool:
+        """Its nginx listens on the host's own sockets: it runs on the host, or in a service on
+        the host network."""
+        return self.runs_in is None or self.runs_in_host_network
 
 
 # ---------------------------------------------------------------- security groups
@@ -402,6 +444,14 @@ class SecurityGroupRule(Frozen):
     @property
     def world(self) -> bool:
         return self.source in ("0.0.0.0/0", "::/0")
+
+    @property
+    def port_span(self) -> Optional[tuple[int, int]]:
+        """from_port..to_port as written (no to_port: the one port); None for all traffic or
+        when no port is given."""
+        if self.protocol == "all" or self.from_port is None:
+            return None
+        return self.from_port, self.to_port if self.to_port is not None else self.from_port
 
 
 # ---------------------------------------------------------------- docs
@@ -572,6 +622,11 @@ class Related(Frozen):
     line: int
     column: int = 1
     message: str = ""
+
+    @classmethod
+    def at(cls, loc: Loc, message: str = "") -> "Related":
+        """A related place at `loc`."""
+        return cls(path=loc.path, line=loc.line, column=loc.column, message=message)
 
 
 Impact = Literal["critical", "high", "medium", "low"]

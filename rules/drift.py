@@ -11,20 +11,16 @@ from typing import Iterable, Iterator, Optional
 
 from auditor.graph import addresses as addr
 from auditor.graph.live import pair_servers, server_keys
-from auditor.graph.model import Graph, ProxyLink, service_key
+from auditor.graph.model import Graph, ProxyLink
 from auditor.knowledge.docs_vocabulary import fold
 from auditor.knowledge.secrets import secret_key, token_format
 from auditor.model import (DocPort, LiveContainer, LivePort, Loc, NginxLocation, NginxServer,
                            PortMapping, Problem, Related, RouteFact, SecurityGroupRule, Service,
-                           ServicePortsFact, VariableFact)
+                           ServicePortsFact, VariableFact, span_text)
 from auditor.redact import mask, redact_url_passwords
 from auditor.registry import rule
 
 _MAX_EXPAND = 1024  # ports of one range compared one by one
-
-
-def _related(loc: Loc, message: str) -> Related:
-    return Related(path=loc.path, line=loc.line, column=loc.column, message=message)
 
 
 def _norm(name: str) -> str:
@@ -44,10 +40,6 @@ def _ports(lo: int, hi: int) -> range:
 
 def _show_ip(address: str, port: str) -> str:
     return f"{address}:{port}" if address else port
-
-
-def _span(lo: int, hi: Optional[int]) -> str:
-    return f"{lo}-{hi}" if hi and hi != lo else str(lo)
 
 
 def _list(items: Iterable[str]) -> str:
@@ -133,13 +125,13 @@ class _ServiceIndex:
 
 def _mapping_text(m: PortMapping) -> str:
     ip = m.host_ip
-    published = _span(m.published, m.published_end) if m.published is not None else ""
-    out = f"{_show_ip(ip, published)}:{_span(m.target, m.target_end)}" if published else _span(m.target, m.target_end)
+    published = span_text(m.published, m.published_end) if m.published is not None else ""
+    out = f"{_show_ip(ip, published)}:{span_text(m.target, m.target_end)}" if published else span_text(m.target, m.target_end)
     return out + (f"/{m.protocol}" if m.protocol != "tcp" else "")
 
 
 def _doc_port_text(p: DocPort) -> str:
-    return _show_ip(p.address, _span(p.port, p.port_end)) + (f"/{p.protocol}" if p.protocol else "")
+    return _show_ip(p.address, span_text(p.port, p.port_end)) + (f"/{p.protocol}" if p.protocol else "")
 
 
 def _service_fact(graph: Graph, index: _ServiceIndex, fact: ServicePortsFact) -> Iterator[Problem]:
@@ -198,10 +190,10 @@ def _host_ports_drift(s: Service, doc: tuple[DocPort, ...]) -> Optional[tuple[st
     extra = [m for m, p in config if not stated(m, p)]
     if not missing and not extra:
         return None
-    shown = _list(_show_ip(m.host_ip, _span(*m.published_range)) + ("" if m.protocol == "tcp" else f"/{m.protocol}")
+    shown = _list(_show_ip(m.host_ip, span_text(*m.published_range)) + ("" if m.protocol == "tcp" else f"/{m.protocol}")
                   for m in s.ports if m.published is not None)  # type: ignore[misc]
     side = f"publishes {shown}" if s.ports and shown != "none" else "publishes no host port"
-    related = tuple(_related(m.loc, "published here") for m in s.ports) or (_related(s.loc, "the service"),)
+    related = tuple(Related.at(m.loc, "published here") for m in s.ports) or (Related.at(s.loc, "the service"),)
     return side, related
 
 
@@ -217,7 +209,7 @@ def _container_ports_drift(s: Service, doc: tuple[DocPort, ...]) -> Optional[tup
     documented = {p for d in doc for p in _ports(*d.range)}
     if documented == config:
         return None
-    related = tuple(_related(m.loc, "container port here") for m in s.ports) or (_related(s.loc, "the service"),)
+    related = tuple(Related.at(m.loc, "container port here") for m in s.ports) or (Related.at(s.loc, "the service"),)
     return f"declares {_list(str(p) for p in sorted(config))}", related
 
 
@@ -230,7 +222,7 @@ def _any_port_drift(s: Service, doc: tuple[DocPort, ...]) -> Optional[tuple[str,
     if all(p in config for d in doc for p in _ports(*d.range)):
         return None
     shown = _list([_mapping_text(m) for m in s.ports] + [f"{p} (expose)" for p in s.expose])
-    related = tuple(_related(m.loc, "port here") for m in s.ports) or (_related(s.loc, "the service"),)
+    related = tuple(Related.at(m.loc, "port here") for m in s.ports) or (Related.at(s.loc, "the service"),)
     return f"declares {shown}", related
 
 
@@ -265,7 +257,7 @@ def _route_fact(graph: Graph, index: _ServiceIndex, fact: RouteFact) -> Iterator
                 yield Problem(
                     message=f"docs say {where} is served on port {fact.listen_port}, but nginx serves "
                             f"{fact.domain} on port(s) {_list(str(p) for p in ports)}",
-                    loc=fact.loc, related=tuple(_related(s.loc, "server here") for s in servers),
+                    loc=fact.loc, related=tuple(Related.at(s.loc, "server here") for s in servers),
                     key=f"{fact.loc.path}|route-port|{fact.domain}|{fact.path}|{fact.listen_port}")
             return
         servers = on_port
@@ -276,7 +268,7 @@ def _route_fact(graph: Graph, index: _ServiceIndex, fact: RouteFact) -> Iterator
             yield Problem(
                 message=f"docs say {where} exists, but no nginx server for {fact.domain} has a location "
                         f"{fact.path}",
-                loc=fact.loc, related=tuple(_related(s.loc, "server here") for s in servers),
+                loc=fact.loc, related=tuple(Related.at(s.loc, "server here") for s in servers),
                 key=f"{fact.loc.path}|route-missing|{fact.domain}|{fact.listen_port}|{fact.path}")
         return
     links = [l for s, loc in locations for l in graph.proxy_links
@@ -284,7 +276,7 @@ def _route_fact(graph: Graph, index: _ServiceIndex, fact: RouteFact) -> Iterator
     if not links:
         return  # the location redirects or serves files: the row's destination is not compared
     wanted = index.find(fact.destination) if fact.destination else []
-    wanted_keys = {service_key(s) for s in wanted}
+    wanted_keys = {s.key for s in wanted}
     port_ok = fact.destination_port is None or any(_link_reaches_port(graph, l, fact.destination_port) for l in links)
     resolved = [l for l in links if l.service]
     name_ok = not wanted or not resolved or any(l.service in wanted_keys for l in resolved)
@@ -295,7 +287,7 @@ def _route_fact(graph: Graph, index: _ServiceIndex, fact: RouteFact) -> Iterator
     actual = _list(_link_text(graph, l) for l in links)
     yield Problem(
         message=f"docs say {where} goes to {said}, but nginx proxies it to {actual}",
-        loc=fact.loc, related=tuple(_related(l.loc, "proxied here") for l in links),
+        loc=fact.loc, related=tuple(Related.at(l.loc, "proxied here") for l in links),
         key=f"{fact.loc.path}|route-target|{fact.domain}|{fact.listen_port}|{fact.path}|{said}")
 
 
@@ -304,11 +296,9 @@ def _server_ports(graph: Graph, server: NginxServer) -> set[int]:
     ports published to them (docs name the port clients use)."""
     ports = {l.port for l in server.listens if l.unix is None}
     config = graph.config_of(server.id)
-    runner = graph.service(config.runs_in) if config and not config.runs_in_host_network else None
+    runner = graph.service(config.runs_in) if config and not config.on_host else None
     for m in runner.ports if runner else ():
-        lo, hi = m.target_range
-        if m.published is not None:
-            ports |= {m.published + (p - lo) for p in ports.copy() if lo <= p <= hi}
+        ports |= {h for p in ports.copy() if (h := m.host_port(p)) is not None}
     return ports
 
 
@@ -318,11 +308,7 @@ def _link_reaches_port(graph: Graph, link: ProxyLink, port: int) -> bool:
     s = graph.service(link.service)
     if s is None or link.container_port is None:
         return False
-    for m in s.ports:
-        lo, hi = m.target_range
-        if m.published is not None and lo <= link.container_port <= hi and m.published + (link.container_port - lo) == port:
-            return True
-    return False
+    return any(m.host_port(link.container_port) == port for m in s.ports)
 
 
 def _link_text(graph: Graph, link: ProxyLink) -> str:
@@ -353,7 +339,7 @@ def _variable_fact(graph: Graph, index: _ServiceIndex, fact: VariableFact) -> It
                      for v, wheres in list(by_value.items())[:3])
     yield Problem(
         message=f"docs say {fact.key} is {_shown(wanted, secret)}, but {sets}",
-        loc=fact.loc, related=tuple(_related(d.loc, f"{d.key} set here") for d in definitions),
+        loc=fact.loc, related=tuple(Related.at(d.loc, f"{d.key} set here") for d in definitions),
         key=f"{fact.loc.path}|variable|{fact.key}|{fact.service}", secret=secret)
 
 
@@ -384,7 +370,7 @@ def _compose_definitions(graph: Graph, s: Service, key: str) -> list[_Definition
     """The service's `environment` entry for `key`, with the env-file line its `${VAR}` most
     likely came from (a variable of the project's interpolation env files holding that value)."""
     out = []
-    project = graph.project_of(service_key(s))
+    project = graph.project_of(s.key)
     sources = set(project.env_sources) if project else set()
     for e in s.environment:
         if e.key != key or e.value is None:
@@ -538,7 +524,7 @@ def _sg_drift(graph: Graph, live) -> Iterator[Problem]:
         repo = f"no declared rule ({files}) does" if files else "the repo declares no security-group rules"
         yield Problem(
             message=f"live security group {_group_text(l)} opens {_rule_text(l)}, but {repo}",
-            loc=l.loc, related=tuple(_related(d.loc, "declared rule of this group") for d in declared
+            loc=l.loc, related=tuple(Related.at(d.loc, "declared rule of this group") for d in declared
                                      if (d.group_id and d.group_id == l.group_id)
                                      or (d.group_name and d.group_name == l.group_name))[:1],
             key=f"sg-live|{l.group_id or l.group_name}|{_rule_text(l)}")
@@ -550,7 +536,7 @@ def _sg_drift(graph: Graph, live) -> Iterator[Problem]:
         yield Problem(
             message=f"declared rule of {_group_text(d)} opens {_rule_text(d)}, but the live security "
                     f"groups ({snapshot}) do not",
-            loc=d.loc, related=(_related(_snapshot_loc(live, "describe-security-groups"), "live snapshot"),),
+            loc=d.loc, related=(Related.at(_snapshot_loc(live, "describe-security-groups"), "live snapshot"),),
             key=f"sg-declared|{d.group_id or d.group_name}|{_rule_text(d)}")
 
 
@@ -562,8 +548,8 @@ def _live_port_text(p: LivePort) -> str:
 
 
 def _declared_text(m: PortMapping, port: int) -> str:
-    lo = m.published_range[0] if m.published_range else port
-    return f"{m.host_ip or '0.0.0.0'}:{port}->{m.target + (port - lo)}/{m.protocol}"
+    """`port` is one `m` publishes."""
+    return f"{m.host_ip or '0.0.0.0'}:{port}->{m.container_port(port)}/{m.protocol}"
 
 
 def _declared_ports(s: Service) -> list[tuple[tuple[str, int, int, str], PortMapping, int]]:
@@ -575,7 +561,7 @@ def _declared_ports(s: Service) -> list[tuple[tuple[str, int, int, str], PortMap
             continue
         lo, hi = m.published_range  # type: ignore[misc]
         for p in _ports(lo, hi):
-            out.append(((_wild(m.host_ip), p, m.target + (p - lo), m.protocol), m, p))
+            out.append(((_wild(m.host_ip), p, m.container_port(p), m.protocol), m, p))
     return out
 
 
@@ -597,7 +583,7 @@ def _match_containers(graph: Graph, live) -> tuple[dict[str, list[LiveContainer]
         if s is None:
             orphans.append(c)
         else:
-            matched.setdefault(service_key(s), []).append(c)
+            matched.setdefault(s.key, []).append(c)
     return matched, orphans
 
 
@@ -630,7 +616,7 @@ def _container_drift(graph: Graph, live) -> Iterator[Problem]:
                 yield Problem(
                     message=f"compose service '{s.name}' publishes {_list(published)}, but its container "
                             f"'{c.name}' is {c.state} in the live snapshot ({snapshot})",
-                    loc=s.loc, related=(_related(c.loc, "live container"),),
+                    loc=s.loc, related=(Related.at(c.loc, "live container"),),
                     key=f"container-down|{key}")
             continue
         yield from _ports_drift(s, key, running, snapshot)
@@ -645,16 +631,16 @@ def _container_drift(graph: Graph, live) -> Iterator[Problem]:
         if p.id not in projects:
             continue  # the snapshot does not cover this project
         for s in p.services:
-            if service_key(s) in matched or not s.active_by_default:
+            if s.key in matched or not s.active_by_default:
                 continue
             published = [_declared_text(m, port) for _, m, port in _declared_ports(s)]
             if published:
                 yield Problem(
                     message=f"compose service '{s.name}' publishes {_list(published)}, but no container of "
                             f"it runs in the live snapshot ({snapshot})",
-                    loc=s.loc, related=(_related(_snapshot_loc(live, "docker-compose-ps", "docker-inspect"),
+                    loc=s.loc, related=(Related.at(_snapshot_loc(live, "docker-compose-ps", "docker-inspect"),
                                                  "live snapshot"),),
-                    key=f"container-missing|{service_key(s)}")
+                    key=f"container-missing|{s.key}")
 
 
 def _ports_drift(s: Service, key: str, containers: list[LiveContainer], snapshot: str) -> Iterator[Problem]:
@@ -677,13 +663,13 @@ def _ports_drift(s: Service, key: str, containers: list[LiveContainer], snapshot
             yield Problem(
                 message=f"container '{c.name}' publishes {_live_port_text(p)} live, but compose declares "
                         f"{_declared_text(m, port)} for service '{s.name}'",
-                loc=p.loc, related=(_related(m.loc, "declared here"),),
+                loc=p.loc, related=(Related.at(m.loc, "declared here"),),
                 key=f"port-differs|{key}|{_live_port_text(p)}")
         else:
             yield Problem(
                 message=f"container '{c.name}' publishes {_live_port_text(p)} live, but compose does not "
                         f"declare it for service '{s.name}'",
-                loc=p.loc, related=(_related(s.loc, "service declared here"),),
+                loc=p.loc, related=(Related.at(s.loc, "service declared here"),),
                 key=f"port-extra|{key}|{_live_port_text(p)}")
     names = _list(c.name for c in containers)
     for k, m, port in declared:
@@ -692,7 +678,7 @@ def _ports_drift(s: Service, key: str, containers: list[LiveContainer], snapshot
         yield Problem(
             message=f"compose publishes {_declared_text(m, port)} for service '{s.name}', but the running "
                     f"container '{names}' does not ({snapshot})",
-            loc=m.loc, related=(_related(containers[0].loc, "live container"),),
+            loc=m.loc, related=(Related.at(containers[0].loc, "live container"),),
             key=f"port-missing|{key}|{_declared_text(m, port)}")
 
 
@@ -723,7 +709,7 @@ def _repo_servers(graph: Graph, live_keys: set[tuple[str, int]]) -> list[NginxSe
     """The servers of the repo's nginx instance the dump is most likely of (most shared keys)."""
     groups: dict[str, list[NginxServer]] = {}
     for c in graph.nginx:
-        group = "" if c.runs_in is None or c.runs_in_host_network else c.runs_in
+        group = "" if c.on_host else c.runs_in
         groups.setdefault(group, []).extend(c.servers)
     if not groups:
         return []
@@ -757,7 +743,7 @@ def _nginx_drift(graph: Graph, live) -> Iterator[Problem]:
         if not shared:
             yield Problem(
                 message=f"the repo's nginx serves {_server_text(keys)}, but the live nginx ({snapshot}) does not",
-                loc=s.loc, related=(_related(_snapshot_loc(live, "nginx-T"), "live snapshot"),),
+                loc=s.loc, related=(Related.at(_snapshot_loc(live, "nginx-T"), "live snapshot"),),
                 key=f"nginx-repo-server|{sorted(keys)}")
             continue
         for n, port in sorted(keys - live_keys):
@@ -782,20 +768,20 @@ def _locations_drift(ls, s: NginxServer, direction: str = "both") -> Iterator[Pr
             yield Problem(
                 message=f"live nginx location {ident} of {name} ({ls.file}) {_action(l)}, but the repo's "
                         f"server has no such location",
-                loc=l.loc, related=(_related(s.loc, "the repo's server"),),
+                loc=l.loc, related=(Related.at(s.loc, "the repo's server"),),
                 key=f"nginx-live-location|{name}|{ident}")
         elif _action(l) != _action(r):
             yield Problem(
                 message=f"live nginx location {ident} of {name} ({ls.file}) {_action(l)}, but in the repo it "
                         f"{_action(r)}",
-                loc=l.loc, related=(_related(r.loc, "the repo's location"),),
+                loc=l.loc, related=(Related.at(r.loc, "the repo's location"),),
                 key=f"nginx-location-differs|{name}|{ident}|{_action(l)}|{_action(r)}")
     for ident, r in repo_locs.items() if direction in ("both", "repo") else ():
         if ident not in live_locs:
             yield Problem(
                 message=f"the repo's nginx location {ident} of {name} {_action(r)}, but the live nginx "
                         f"({ls.file}) has no such location",
-                loc=r.loc, related=(_related(ls.server.loc, "the live server"),),
+                loc=r.loc, related=(Related.at(ls.server.loc, "the live server"),),
                 key=f"nginx-repo-location|{name}|{ident}")
 
 
@@ -857,5 +843,5 @@ def _listener_drift(graph: Graph, live, ignore: set[str]) -> Iterator[Problem]:
         yield Problem(
             message=f"{owner} declares a listener on {shown}/{d.protocol}, but nothing listens there in the "
                     f"live snapshot ({snapshot})",
-            loc=d.loc, related=(_related(_snapshot_loc(live, "ss"), "live snapshot"),),
+            loc=d.loc, related=(Related.at(_snapshot_loc(live, "ss"), "live snapshot"),),
             key=f"ss-missing|{d.kind}|{d.service}|{d.address}|{d.port}|{d.protocol}")

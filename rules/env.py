@@ -62,8 +62,7 @@ def duplicate_key(graph: Graph) -> Iterator[Problem]:
             yield Problem(
                 message=f"'{v.key}' is assigned again in {env.path} with {same}; {outcome}",
                 loc=v.loc,
-                related=(Related(path=earlier.loc.path, line=earlier.loc.line,
-                                 column=earlier.loc.column, message=f"'{v.key}' first assigned here"),),
+                related=(Related.at(earlier.loc, f"'{v.key}' first assigned here"),),
                 key=v.key,
                 secret=secret_key(v.key),  # the line holds the value: no snippet
             )
@@ -144,8 +143,7 @@ def undefined_variable(graph: Graph) -> Iterator[Problem]:
                 wrapper = where.loc.path
         for name, found in uses.items():
             use = found[0]
-            others = tuple(Related(path=u.loc.path, line=u.loc.line, column=u.loc.column,
-                                   message=f"'{name}' is used here too") for u in found[1:6])
+            others = tuple(Related.at(u.loc, f"'{name}' is used here too") for u in found[1:6])
             where, why = defined.elsewhere(project, name)
             if any(u.required for u in found):
                 continue  # `${VAR:?message}`: the file already says the deployer must set it
@@ -234,8 +232,7 @@ def _listed(names: list[str]) -> str:
 
 
 def _set_here(where: EnvVar, name: str) -> Related:
-    return Related(path=where.loc.path, line=where.loc.line, column=where.loc.column,
-                   message=f"'{name}' is set here")
+    return Related.at(where.loc, f"'{name}' is set here")
 
 
 class _Definitions:

@@ -9,7 +9,7 @@ from auditor.graph import addresses as addr
 from auditor.graph.build import command_listens
 from auditor.graph.model import Exposure, Graph, Listener, ProxyLink
 from auditor.knowledge import ports as known
-from auditor.model import Loc, Problem, Related, SecurityGroupRule, Service
+from auditor.model import Loc, Problem, Related, SecurityGroupRule, Service, span_text
 from auditor.registry import rule
 
 _PORT_PROTOCOLS = ("tcp", "udp", "sctp")
@@ -22,17 +22,13 @@ def _exposure_of(graph: Graph) -> dict[int, Exposure]:
     return {e.listener: e for e in graph.exposures}
 
 
-def _ports_text(low: int, high: int) -> str:
-    return str(low) if low == high else f"{low}-{high}"
-
-
 def _published(l: Listener) -> str:
-    return f"host port {_ports_text(l.port, l.port_end)}/{l.protocol} on {addr.describe_bind(l.address)}"
+    return f"host port {span_text(l.port, l.port_end)}/{l.protocol} on {addr.describe_bind(l.address)}"
 
 
 def _rule_related(locs: Iterable[Loc], message: str) -> tuple[Related, ...]:
     unique = sorted(set(locs), key=lambda x: (x.path, x.line, x.column))
-    return tuple(Related(path=x.path, line=x.line, column=x.column, message=message) for x in unique)
+    return tuple(Related.at(x, message) for x in unique)
 
 
 def _rule_range(r: SecurityGroupRule) -> Optional[tuple[int, int]]:
@@ -217,7 +213,7 @@ def world_open_ingress(graph: Graph) -> Iterator[Problem]:
         if rng is None or _all_traffic(r):
             continue
         for name, ports in _sensitive_behind(graph, r, rng).items():
-            opened = _ports_text(*rng)
+            opened = span_text(*rng)
             shown = ",".join(ports)
             if shown == opened:
                 what = f"{opened}/{r.protocol} ({name})"
@@ -237,7 +233,7 @@ def _sensitive_behind(graph: Graph, r: SecurityGroupRule, rng: tuple[int, int]) 
     found: dict[str, list[str]] = {}
 
     def add(name: str, low: int, high: int) -> None:
-        text = _ports_text(max(low, rng[0]), min(high, rng[1]))
+        text = span_text(max(low, rng[0]), min(high, rng[1]))
         found.setdefault(name, [])
         if text not in found[name]:
             found[name].append(text)
@@ -424,7 +420,7 @@ def stale_ingress(graph: Graph, host_daemon_ports: Iterable[int] = tuple(sorted(
             continue
         if any(rng[0] <= p <= rng[1] for p in daemons) or _reaching(graph, r):
             continue
-        opened = f"{_ports_text(*rng)}/{r.protocol}"
+        opened = f"{span_text(*rng)}/{r.protocol}"
         loopback = sorted({_listener_name(graph, l) for l in _covering(graph, r)})
         if loopback:
             why = f"only the loopback listener(s) {', '.join(loopback)} use it"

@@ -162,8 +162,7 @@ def duplicate_server(graph: Graph) -> Iterator[Problem]:
                                  f"server in {first.loc.path}; nginx ignores this server for it "
                                  f"(conflicting server name)"),
                         loc=_name_loc(server),
-                        related=(Related(path=first.loc.path, line=first.loc.line,
-                                         column=first.loc.column, message="first server with this name"),),
+                        related=(Related.at(first.loc, "first server with this name"),),
                         key=f"{first.loc.path}|{server.loc.path}|{';'.join(what)}",
                     )
 

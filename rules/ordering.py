@@ -11,10 +11,6 @@ from auditor.model import ComposeProject, Dependency, DocListItem, Problem, Rela
 from auditor.registry import rule
 
 
-def _related(dep: Dependency, message: str) -> Related:
-    return Related(path=dep.loc.path, line=dep.loc.line, column=dep.loc.column, message=message)
-
-
 def _profiles(s: Service) -> str:
     return ", ".join(f"'{p}'" for p in s.profiles)
 
@@ -212,7 +208,7 @@ def dependency_cycle(graph: Graph) -> Iterator[Problem]:
             yield Problem(
                 message=f"depends_on forms a cycle: {' -> '.join(names)}; compose cannot order these services",
                 loc=chain[0].loc,
-                related=tuple(_related(d, f"depends_on {d.service}") for d in chain[1:]),
+                related=tuple(Related.at(d.loc, f"depends_on {d.service}") for d in chain[1:]),
                 key=f"{project.id}|{'>'.join(names)}",
             )
 
@@ -426,8 +422,7 @@ def documented_order_contradiction(graph: Graph) -> Iterator[Problem]:
                         message=(f"the documented start order puts '{a}' before '{b}', but in compose "
                                  f"{how}, so compose starts '{b}' first"),
                         loc=item_a.loc,
-                        related=(_related(chain[0], f"'{a}' depends_on '{chain[0].service}'"),
-                                 Related(path=item_b.loc.path, line=item_b.loc.line,
-                                         column=item_b.loc.column, message=f"'{b}' documented here")),
+                        related=(Related.at(chain[0].loc, f"'{a}' depends_on '{chain[0].service}'"),
+                                 Related.at(item_b.loc, f"'{b}' documented here")),
                         key=f"{item_a.loc.path}|{project.id}|{a}|{b}",
                     )

@@ -222,8 +222,7 @@ def _problem(graph: Graph, group: list[Listener], evidence: str, weak: bool = Fa
     if evidence and (len(families) > 1 or not compose):
         message += f" ({'perhaps ' if weak else ''}one host: {evidence})"
     related = tuple(
-        Related(path=o.loc.path, line=o.loc.line, column=o.loc.column,
-                message="host nginx listens here" if o.kind == "nginx" else "also published here")
+        Related.at(o.loc, "host nginx listens here" if o.kind == "nginx" else "also published here")
         for o in others)
     return Problem(
         message=message, loc=later.loc, related=related,

@@ -8,7 +8,7 @@ from typing import Iterator, Optional
 from auditor.graph.model import Graph, UrlRef
 from auditor.graph.urls import DEFAULT_PORTS
 from auditor.knowledge.roles import is_public_facing, url_role
-from auditor.model import NginxLocation, Problem, Related
+from auditor.model import NginxLocation, Problem, Related, service_key, split_service_key
 from auditor.registry import rule
 
 # Schemes of connection strings to datastores and brokers: always a service-to-service link.
@@ -130,7 +130,7 @@ def _attachments(graph: Graph):
 
     def of(ref: UrlRef) -> Optional[frozenset]:
         if ref.service:
-            project = ref.service.rpartition("::")[0]
+            project = split_service_key(ref.service)[0]
             return frozenset(d.id for d in graph.deployments_of(project)) or None
         ids = by_file.get(ref.file, set()) | by_file.get(f"dir:{posixpath.dirname(ref.file)}", set())
         if not ids:
@@ -190,7 +190,7 @@ def _deployments(refs: list[UrlRef]) -> list[list[UrlRef]]:
 def _own_project_link(ref: UrlRef) -> bool:
     """A compose service's URL to a service of its own project, by name."""
     return bool(ref.service and ref.target_service and not ref.served_here
-                and ref.service.rpartition("::")[0] == ref.target_service.rpartition("::")[0])
+                and split_service_key(ref.service)[0] == split_service_key(ref.target_service)[0])
 
 
 def _disagreements(graph: Graph, refs: list[UrlRef]) -> Iterator[Problem]:
@@ -202,8 +202,8 @@ def _disagreements(graph: Graph, refs: list[UrlRef]) -> Iterator[Problem]:
     bases = {p.id: p.base or p.id for p in graph.projects}
 
     def family(key: str) -> str:
-        project, _, name = key.rpartition("::")
-        return f"{bases.get(project, project)}::{name}"
+        project, name = split_service_key(key)
+        return service_key(bases.get(project, project), name)
 
     served = {_endpoint(r).rstrip("/"): family(r.target_service) for r in refs if r.target_service}
     firsts: dict[str, UrlRef] = {}
@@ -220,8 +220,7 @@ def _disagreements(graph: Graph, refs: list[UrlRef]) -> Iterator[Problem]:
             message=(f"{_name(graph, earlier)} points at {_endpoint(earlier)} but "
                      f"{_name(graph, later)} points at {_endpoint(later)}"),
             loc=later.loc,
-            related=(Related(path=earlier.loc.path, line=earlier.loc.line, column=earlier.loc.column,
-                             message=f"{earlier.key} points at {_endpoint(earlier)}"),),
+            related=(Related.at(earlier.loc, f"{earlier.key} points at {_endpoint(earlier)}"),),
             key=f"{earlier.key}|{later.key}|{_endpoint(earlier)}|{_endpoint(later)}",
             secret=later.has_password,
         )

@@ -6,10 +6,10 @@ import re
 from collections import defaultdict
 from typing import Iterable, Mapping, Optional
 
-from ..model import Inputs, Loc, NginxConfig, NginxServer, Service
+from ..model import Inputs, Loc, NginxConfig, NginxServer, Service, split_service_key
 from . import addresses as addr
 from .deployments import NginxPlacement, plan
-from .model import Exposure, Graph, Listener, ProxyLink, UrlRef, service_key
+from .model import Exposure, Graph, Listener, ProxyLink, UrlRef
 from .ports import PortIndex
 from .routing import RegexUnknown, ServerIndex, is_catch_all, route, tls_on
 from .urls import DEFAULT_PORTS, find_urls
@@ -23,7 +23,7 @@ _GATEWAY_VIA = "172.17.0.1"
 def build_graph(inputs: Inputs, *, public_addresses: Iterable[str] = (),
                 external_hosts: Iterable[str] = (), host_groups: Optional[dict] = None,
                 independent: Iterable[str] = ()) -> Graph:
-    services = {service_key(s): s for p in inputs.projects for s in p.services}
+    services = {s.key: s for p in inputs.projects for s in p.services}
     names = _name_index(inputs)
     deploy = plan(inputs, host_groups or {}, tuple(independent))
     placements = {p.config: p for p in deploy.placements}
@@ -102,8 +102,7 @@ def _listeners(inputs: Inputs, services: dict[str, Service], placements: dict[st
     seen: set[tuple[str, str, int]] = set()
     for config in inputs.nginx:
         where = placements.get(config.id)
-        if where is not None and where.where != "host" or where is None and config.runs_in is not None \
-                and not config.runs_in_host_network:
+        if where is not None and where.where != "host" or where is None and not config.on_host:
             # in a container its listens are container ports (the service's published ports are
             # on the host); of unknown placement, they bind nothing known
             continue
@@ -218,7 +217,7 @@ def _resolve(config: NginxConfig, server: NginxServer, location: Optional[str], 
         if ("." in host and not addr.is_ip(host)) or (addr.is_ip(host) and not addr.is_loopback(host)):
             return ProxyLink(**base, kind="external")
         return ProxyLink(**base, kind="unknown", reason="where this nginx runs is not known")
-    on_host = runner is None or config.runs_in_host_network
+    on_host = runner is None or config.on_host
     if on_host or host in _HOST_GATEWAYS:
         if addr.is_loopback(host) or host in _HOST_GATEWAYS or host in ("0.0.0.0", "::"):
             if on_host:
@@ -254,7 +253,7 @@ def _resolve(config: NginxConfig, server: NginxServer, location: Optional[str], 
         return ProxyLink(**base, kind="unresolved",
                          reason=f"service '{host}' shares no network with '{runner.name}'")
     target = reachable[0]
-    key = service_key(target)
+    key = target.key
     ranges = [m.target_range for m in target.ports]
     known_port = any(lo <= port <= hi for lo, hi in ranges) or port in target.expose
     if (ranges or target.expose) and not known_port:
@@ -295,10 +294,10 @@ def _nothing_listens(by_port: dict[int, list[Listener]], services: dict[str, Ser
     hints = []
     for s in services.values():
         for m in s.ports:
-            lo, hi = m.target_range
-            if lo <= port <= hi and m.published_range is not None:
+            published = m.host_port(port)
+            if published is not None:
                 hints.append(f"service '{s.name}' uses container port {port}, published on host port "
-                             f"{m.published + (port - lo)}")
+                             f"{published}")
     return f"{why} ({'; '.join(sorted(set(hints))[:3])})" if hints else why
 
 
@@ -318,11 +317,7 @@ class _Instance:
         """The port nginx listens on for a connection to `host_port` of the host."""
         if self.runner is None:
             return host_port
-        for m in self.runner.ports:
-            rng = m.published_range
-            if rng and rng[0] <= host_port <= rng[1]:
-                return m.target + (host_port - rng[0])
-        return None
+        return next((p for m in self.runner.ports if (p := m.container_port(host_port)) is not None), None)
 
     @property
     def label(self) -> str:
@@ -333,9 +328,8 @@ def _instances(inputs: Inputs, services: dict[str, Service]) -> list[_Instance]:
     by_key: dict[str, _Instance] = {}
     seen_ids: dict[str, set[str]] = {}
     for config in inputs.nginx:
-        on_host = config.runs_in is None or config.runs_in_host_network
-        key = "" if on_host else config.runs_in
-        runner = None if on_host else services.get(config.runs_in or "")
+        key = "" if config.on_host else config.runs_in
+        runner = None if config.on_host else services.get(config.runs_in or "")
         inst = by_key.setdefault(key, _Instance(runner))
         seen = seen_ids.setdefault(key, set())
         for s in config.servers:
@@ -353,7 +347,7 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
           external: set[str] = frozenset(), host_of: Optional[dict[str, str]] = None) -> list[UrlRef]:
     out: list[UrlRef] = []
     host_of = host_of or {}
-    proxies = {service_key(i.runner) for i in instances if i.runner is not None}
+    proxies = {i.runner.key for i in instances if i.runner is not None}
     env_values: dict[str, set[str]] = defaultdict(set)  # env file -> values holding URLs
 
     def add(source, file, key, service, value, value_loc: Loc, **extra) -> None:
@@ -369,7 +363,7 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
             if parts.host not in external:  # declared as served elsewhere: never judged here
                 ref.update(_route(parts, instances, link_index))
             if source == "compose":
-                project = (service or "").rpartition("::")[0]
+                project = split_service_key(service or "")[0]
                 hosts = {host_of.get(project, project)}
             elif source == "env":
                 hosts = {host_of.get(p, p) for p in readers.get(file, ())}
@@ -492,7 +486,7 @@ def _target(parts, ref: dict, names, by_port, publics, proxies: set[str],
         # on the network of the projects that read it. Several unrelated candidates: unknown.
         candidates = names[host]
         if ref.get("service"):
-            project = ref["service"].rpartition("::")[0]
+            project = split_service_key(ref["service"])[0]
             s = next((c for c in candidates if c.project == project), candidates[0])
         else:
             near = [c for c in candidates if c.project in readers.get(ref.get("file") or "", ())]
@@ -502,7 +496,7 @@ def _target(parts, ref: dict, names, by_port, publics, proxies: set[str],
                 return {}
             else:
                 s = candidates[0]
-        return {"target_service": service_key(s), "target_port": parts.port}
+        return {"target_service": s.key, "target_port": parts.port}
     if addr.is_loopback(host) and parts.port is not None and not ref.get("service"):
         # `localhost:8000` in an env file or a doc is read on the host (a dev server, a migration
         # tool): it reaches the service publishing 8000 there. In a container's environment it
@@ -511,9 +505,9 @@ def _target(parts, ref: dict, names, by_port, publics, proxies: set[str],
         found = {l.service: l for l in by_port.get(parts.port, ())
                  if l.kind == "compose" and l.active and l.service and addr.reaches(l.address, via)}
         near = {k: l for k, l in found.items()
-                if k.rpartition("::")[0] in readers.get(ref.get("file") or "", ())}
+                if split_service_key(k)[0] in readers.get(ref.get("file") or "", ())}
         chosen = near or found
-        if len({k.rpartition("::")[2] for k in chosen}) == 1:  # one service, maybe in variants
+        if len({split_service_key(k)[1] for k in chosen}) == 1:  # one service, maybe in variants
             l = chosen[min(chosen)]
             return {"target_service": l.service, "target_port": l.target_for(parts.port)}
         return {}
@@ -539,7 +533,7 @@ def _target(parts, ref: dict, names, by_port, publics, proxies: set[str],
 
 def _exposures(inputs: Inputs, listeners: list[Listener]) -> list[Exposure]:
     ingress = [r for r in inputs.sg_rules if r.direction == "ingress"]
-    index = PortIndex(ingress, _rule_span)
+    index = PortIndex(ingress, lambda r: r.port_span)
     out: list[Exposure] = []
     for i, l in enumerate(listeners):
         public = addr.is_public_bind(l.address)
@@ -554,16 +548,8 @@ def _exposures(inputs: Inputs, listeners: list[Listener]) -> list[Exposure]:
     return out
 
 
-def _rule_span(rule) -> Optional[tuple[int, int]]:
-    if rule.protocol == "all" or rule.from_port is None:
-        return None
-    return rule.from_port, rule.to_port if rule.to_port is not None else rule.from_port
-
-
 def _rule_opens(rule, l: Listener) -> bool:
     if rule.protocol not in ("all", l.protocol):
         return False
-    if rule.protocol == "all" or rule.from_port is None:
-        return True
-    lo, hi = rule.from_port, rule.to_port if rule.to_port is not None else rule.from_port
-    return lo <= l.port_end and l.port <= hi
+    span = rule.port_span
+    return span is None or span[0] <= l.port_end and l.port <= span[1]

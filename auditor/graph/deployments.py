@@ -471,7 +471,7 @@ def _distance(a: str, b: str) -> int:
 
 def _place_nginx(inputs: Inputs, projects: dict[str, ComposeProject], family_of: dict[str, str],
                  groups: Mapping[str, Sequence[str]], join) -> list[NginxPlacement]:
-    services: dict[str, Service] = {f"{s.project}::{s.name}": s for p in inputs.projects for s in p.services}
+    services: dict[str, Service] = {s.key: s for p in inputs.projects for s in p.services}
     published: dict[int, list[tuple[str, Service]]] = defaultdict(list)  # port -> (family, service)
     for p in inputs.projects:
         for s in p.services:

@@ -7,15 +7,12 @@ from __future__ import annotations
 import posixpath
 from typing import Any, Callable, Literal, Optional, TypeVar
 
-from ..model import ComposeProject, Dockerfile, Frozen, Inputs, Loc, NginxConfig, NginxLocation, NginxServer, Service
+from ..model import (ComposeProject, Dockerfile, Frozen, Inputs, Loc, NginxConfig, NginxLocation, NginxServer, Service,
+                     split_service_key)
 from .deployments import Deployment, Host, NginxPlacement
 from .ports import PortIndex
 
 T = TypeVar("T")
-
-
-def service_key(service: Service) -> str:
-    return f"{service.project}::{service.name}"
 
 
 class Listener(Frozen):
@@ -132,7 +129,7 @@ class Graph(Inputs):
         services: dict[str, Service] = {}
         for project in self.projects:
             for s in project.services:
-                services[service_key(s)] = s
+                services[s.key] = s
         servers: dict[str, tuple[NginxConfig, NginxServer]] = {}
         for config in self.nginx:
             for server in config.servers:
@@ -194,7 +191,7 @@ class Graph(Inputs):
     def service_name(self, key: Optional[str]) -> str:
         """The compose name of a service key (`project::name` -> `name`)."""
         s = self.service(key)
-        return s.name if s else (key or "").rpartition("::")[2]
+        return s.name if s else split_service_key(key or "")[1]
 
     def config_urls(self) -> list[UrlRef]:
         """URLs written in configuration (env files, compose environments), not in docs or
@@ -203,7 +200,7 @@ class Graph(Inputs):
                 if u.source != "docs" and not u.template and not u.from_env_file]
 
     def project_of(self, service_key_: str) -> Optional[ComposeProject]:
-        project_id = service_key_.rpartition("::")[0]
+        project_id = split_service_key(service_key_)[0]
         return next((p for p in self.projects if p.id == project_id), None)
 
     @property
@@ -223,7 +220,7 @@ class Graph(Inputs):
         and `data/Dockerfiles/unbound/Dockerfile`)."""
         by_path = self.derived("dockerfiles-by-path", lambda g: {d.path: d for d in g.dockerfiles})
         if service.build is not None:
-            project = self.project_of(f"{service.project}::{service.name}")
+            project = self.project_of(service.key)
             folder = posixpath.normpath(posixpath.join(project.directory if project else "", service.build))
             path = "Dockerfile" if folder in (".", "") else f"{folder}/Dockerfile"
             found = by_path.get(path)
@@ -245,8 +242,7 @@ class Graph(Inputs):
         if found is not None:
             return found
         config = next((c for c in self.nginx if c.id == config_id), None)
-        where = "host" if config is not None and (config.runs_in is None or config.runs_in_host_network) \
-            else "container"
+        where = "host" if config is not None and config.on_host else "container"
         return NginxPlacement(config=config_id, where=where, service=config.runs_in if config else None)
 
     def deployments_of(self, item: str) -> list[Deployment]:

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Optional, Sequence
 
 from ..graph import addresses as addr
-from ..graph.model import Graph, Listener, service_key
+from ..graph.model import Graph, Listener
 from ..graph.routing import listens_on
 from ..graph.secrets import scrubber
 from ..knowledge import ports as known
-from ..model import Finding, Loc, NginxConfig, NginxServer, SecurityGroupRule, Service
+from ..model import (Finding, Loc, NginxConfig, NginxServer, SecurityGroupRule, Service, service_key,
+                     span_text, split_service_key)
 from ..redact import redact_line
 
 SOURCE, RULE, LISTENER, NGINX, SERVICE, DATASTORE = range(6)
@@ -137,10 +138,6 @@ def clean(text: object, limit: int = 0) -> str:
 
 
 _SLUG = re.compile(r"[^A-Za-z0-9._/-]+")
-
-
-def _ports(low: int, high: int) -> str:
-    return str(low) if low == high else f"{low}-{high}"
 
 
 def _bind(address: str) -> str:
@@ -290,18 +287,18 @@ class _Builder:
         hosts: dict[str, Group] = {}
         for l in self.g.listeners:
             if l.kind == "compose":
-                host = self.host_of((l.service or "").rpartition("::")[0])
+                host = self.host_of(split_service_key(l.service or "")[0])
             else:
                 c = self.listen_config.get((l.loc.path, l.loc.line, l.loc.column))
                 host = self.host_of(c.id) if c else "?"
             if host not in hosts:
                 hosts[host] = self.group("host", self.host_label(host), LISTENER, None, f"host:{host}")
             owner = self.g.service_name(l.service) if l.service else "host nginx"
-            label = f"{_bind(l.address)}:{_ports(l.port, l.port_end)}/{l.protocol}"
+            label = f"{_bind(l.address)}:{span_text(l.port, l.port_end)}/{l.protocol}"
             sub = f"published by {owner}" if l.kind == "compose" else "nginx listen"
             n = self.node("listener", label, LISTENER, l.loc, sub=sub, group=hosts[host].id)
             n.details += [("bind", clean(addr.describe_bind(l.address))),
-                          ("port", _ports(l.port, l.port_end)), ("protocol", l.protocol)]
+                          ("port", span_text(l.port, l.port_end)), ("protocol", l.protocol)]
             if l.service:
                 n.details.append(("service", clean(owner)))
             if l.target is not None:
@@ -325,7 +322,7 @@ class _Builder:
         return "unknown:"
 
     def nginx(self) -> None:
-        services = {service_key(s): s for s in self.g.services}
+        services = {s.key: s for s in self.g.services}
         instances: dict[str, list[NginxConfig]] = {}
         for c in self.g.nginx:
             instances.setdefault(self.instance_of(c), []).append(c)
@@ -342,7 +339,7 @@ class _Builder:
                 g = self.group("nginx", "nginx (where it runs is unknown)", NGINX, Loc(path=configs[0].entry),
                                key, sub=files)
             else:
-                name = runner.name if runner else key.rpartition("::")[2]
+                name = runner.name if runner else split_service_key(key)[1]
                 g = self.group("nginx", f"nginx in service {name}", NGINX, runner.loc if runner else None,
                                key, sub=runner.image or "" if runner else "")
                 if runner:
@@ -404,7 +401,7 @@ class _Builder:
             readers: dict[str, list[Node]] = {}  # env_file path -> services that read it
             ordered = sorted(p.services, key=lambda s: (s.loc.path, s.loc.line))
             for i, s in enumerate(ordered):
-                key = service_key(s)
+                key = s.key
                 nxt = ordered[i + 1].loc.line - 1 if i + 1 < len(ordered) and ordered[i + 1].loc.path == s.loc.path \
                     else s.loc.line + 10_000
                 if key in self.service_el:  # an nginx runner: drawn as its nginx group
@@ -535,7 +532,7 @@ class _Builder:
             if s is None or n.kind != "service":
                 continue
             for d in s.depends_on:
-                target = self.nodes.get(f"{s.project}::{d.service}")
+                target = self.nodes.get(service_key(s.project, d.service))
                 if target is not None and target.rank > n.rank:
                     self.edge(n, target, kind="uses", label="depends_on")
         for u in self.g.urls:
@@ -679,12 +676,13 @@ def _add(e: Edge, findings: set[str]) -> None:
 def _rule_label(r: SecurityGroupRule) -> tuple[str, Optional[str]]:
     if r.protocol == "all" or (r.all_ports and r.protocol in ("tcp", "udp")):
         return (f"all {'traffic' if r.protocol == 'all' else r.protocol}", None)
-    if r.unresolved or r.from_port is None:
+    span = r.port_span
+    if r.unresolved or span is None:
         return (f"{r.protocol} {r.from_port if r.from_port is not None else '?'}", None)
-    low, high = r.from_port, r.to_port if r.to_port is not None else r.from_port
+    low, high = span
     names = [p.name for p in known.known_ports(low, high, r.protocol) if not p.generic] if high - low < 64 else []
     name = names[0] if names else None
-    return (f"{_ports(low, high)}/{r.protocol}" + (f" {name}" if name else ""), name)
+    return (f"{span_text(low, high)}/{r.protocol}" + (f" {name}" if name else ""), name)
 
 
 def _datastore(s: Service) -> Optional[str]:

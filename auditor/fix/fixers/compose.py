@@ -18,7 +18,6 @@ import ipaddress
 import re
 from typing import Iterator, Optional, Union
 
-from ...graph.model import service_key
 from ...model import Finding, PortMapping, Service
 from ..edits import Edit, Fix, Refusal, indent_of, line_of, newline_of
 from .base import Context, refuse
@@ -51,11 +50,11 @@ def _bind_address(ctx: Context, service: Service) -> tuple[str, bool]:
     """The loopback address to publish on, and whether that keeps every proxy working: it does
     when every nginx route to the service already goes through that one loopback address."""
     hosts = {("127.0.0.1" if link.host == "localhost" else link.host.strip("[]"))
-             for link in ctx.graph.proxy_links if link.service == service_key(service)}
+             for link in ctx.graph.proxy_links if link.service == service.key}
     # a route through the compose network (a service name) never used the published port
     hosts = {h for h in hosts if _is_ip(h)}
     if not hosts:
-        return "127.0.0.1", any(link.service == service_key(service) for link in ctx.graph.proxy_links)
+        return "127.0.0.1", any(link.service == service.key for link in ctx.graph.proxy_links)
     if len(hosts) == 1:
         (host,) = hosts
         try:
@@ -100,7 +99,7 @@ def bind_loopback(findings: list[Finding], ctx: Context) -> Iterator[Union[Fix, 
         new_token = f"{quote}{new_inner}{quote}" if quote else f'"{new_inner}"'
         edit = Edit(path=f.path, start=f.line, end=f.line + 1,
                     lines=(line[:m.start(1)] + new_token + line[m.end(1):],))
-        groups.setdefault((f.rule, service_key(service)), []).append((f, service, port, edit))
+        groups.setdefault((f.rule, service.key), []).append((f, service, port, edit))
     for (rule_id, _), items in groups.items():
         service = items[0][1]
         address, keeps_proxies = _bind_address(ctx, service)
@@ -179,7 +178,7 @@ def healthcheck(findings: list[Finding], ctx: Context) -> Iterator[Union[Fix, Re
                 or re.search(r"[&*]\w|<<", key_line + child):
             yield refuse(f, f"'{target.name}' is not written as a block mapping this fix can extend")
             continue
-        key = service_key(target)
+        key = target.key
         if key in done:  # one healthcheck serves every dependent waiting for it
             continue
         done.add(key)

@@ -24,7 +24,7 @@ def _candidates(ctx: Context, link: ProxyLink) -> set[int]:
     if link.port is None:
         return set()
     if link.service:  # a service reached by name: its container ports
-        service = next((s for s in ctx.graph.services if f"{s.project}::{s.name}" == link.service), None)
+        service = next((s for s in ctx.graph.services if s.key == link.service), None)
         if service is None:
             return set()
         ports = {p for m in service.ports for p in range(m.target_range[0], m.target_range[1] + 1)}

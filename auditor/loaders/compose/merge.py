@@ -164,7 +164,7 @@ def _unique_ports(ports: list[PortMapping]) -> list[PortMapping]:
             return [(p.host_ip or "0.0.0.0", published, (t0, t1), p.protocol)]
         for i in range(t1 - t0 + 1):
             pub = None if published is None else (
-                published if t0 == t1 else (published[0] + i, published[0] + i))
+                published if t0 == t1 else (p.host_port(t0 + i),) * 2)
             out.append((p.host_ip or "0.0.0.0", pub, t0 + i, p.protocol))
         return out
 

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from typing import Any, Mapping, Optional, Union
 
-from ...model import Loc, PortMapping
+from ...model import Loc, PortMapping, span_text
 
 __all__ = ["parse_port", "format_port", "expand_port", "valid_ip", "PROTOCOLS"]
 
@@ -194,7 +194,6 @@ def expand_port(p: PortMapping) -> list[tuple[str, Optional[str], int, str]]:
     if p.published is None:
         return [(p.host_ip, None, t, p.protocol) for t in range(start, end + 1)]
     if start == end:
-        pub_start, pub_end = p.published_range or (p.published, p.published)
-        published = str(pub_start) if pub_start == pub_end else f"{pub_start}-{pub_end}"
+        published = span_text(*(p.published_range or (p.published, p.published)))
         return [(p.host_ip, published, start, p.protocol)]
-    return [(p.host_ip, str(p.published + i), start + i, p.protocol) for i in range(end - start + 1)]
+    return [(p.host_ip, str(p.host_port(t)), t, p.protocol) for t in range(start, end + 1)]

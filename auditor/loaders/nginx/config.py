@@ -160,7 +160,7 @@ class _Loader:
         return NginxConfig(
             id=entry, entry=entry, files=tuple(expansion.files), servers=tuple(servers),
             upstreams=tuple(upstreams),
-            runs_in=f"{service.project}::{service.name}" if service else None,
+            runs_in=service.key if service else None,
             runs_in_host_network=bool(service and service.network_mode == "host"),
         )
 
