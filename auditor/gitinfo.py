@@ -57,11 +57,6 @@ def file_status(root: Path, paths: Iterable[str]) -> dict[str, Status]:
         return {}
 
 
-def ignored_paths(root: Path, paths: Iterable[str]) -> set[str]:
-    """The subset of root-relative `paths` that git ignores; empty outside a work tree."""
-    return {p for p, s in file_status(root, paths).items() if s == "ignored"}
-
-
 def _is_real_dir(path: Path) -> bool:
     try:
         return stat.S_ISDIR(os.lstat(path).st_mode)

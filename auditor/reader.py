@@ -261,13 +261,6 @@ def _looks_binary(text: str) -> bool:
     return controls > max(8, len(text[:4096]) // 50)
 
 
-def line_col(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset."""
-    line = text.count("\n", 0, offset) + 1
-    start = text.rfind("\n", 0, offset) + 1
-    return line, offset - start + 1
-
-
 @dataclass
 class Lines:
     """Index of line starts for fast offset → (line, column) in large files."""

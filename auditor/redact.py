@@ -21,7 +21,6 @@ import json
 import re
 import string
 from typing import Iterable, Iterator, Optional
-from urllib.parse import urlsplit
 
 from .knowledge.secrets import TOKEN_FORMATS, find_tokens, is_placeholder, is_setting, key_kind
 
@@ -107,16 +106,6 @@ def url_userinfo(url: str) -> Optional[tuple[str, str]]:
     for _start, _end, _scheme, user, pw in _userinfo(url):
         return user, pw
     return None
-
-
-def url_password(url: str) -> str | None:
-    found = url_userinfo(url)
-    if found:
-        return found[1]
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
 
 
 # ---------------------------------------------------------------- source lines (heuristics)

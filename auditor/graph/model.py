@@ -203,15 +203,6 @@ class Graph(Inputs):
         project_id = split_service_key(service_key_)[0]
         return next((p for p in self.projects if p.id == project_id), None)
 
-    @property
-    def firewall_known(self) -> bool:
-        return any(r.direction == "ingress" for r in self.sg_rules)
-
-    @property
-    def host_nginx(self) -> list[NginxConfig]:
-        """The configurations known to run in an nginx on the host (not unknown placement)."""
-        return [c for c in self.nginx if self.placement(c.id).where == "host"]
-
     # -- images --------------------------------------------------------------
 
     def dockerfile_of(self, service: Service) -> tuple[Optional["Dockerfile"], str]:

@@ -60,8 +60,6 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "value": ("valeur", "value", "valeurs", "values", "wert", "valor"),
 }
 
-ROLES = tuple(COLUMN_SYNONYMS)
-
 # Cells that say "none" (as opposed to an empty cell, which says nothing).
 NONE_MARKERS = frozenset({"-", "--", "—", "–", "n/a", "na", "none", "aucun", "aucune", "neant",
                           "non publie", "not published", "internal only", "interne uniquement"})

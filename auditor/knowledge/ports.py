@@ -54,10 +54,6 @@ class KnownPort:
     def overlaps(self, low: int, high: int, protocol: str) -> bool:
         return (protocol == "all" or protocol in self.protocols) and self.low <= high and low <= self.high
 
-    @property
-    def ports_text(self) -> str:
-        return str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
-
 
 def _p(name: str, ports: int | tuple[int, int], category: str, protocols: frozenset[str] = TCP,
        generic: bool = False) -> KnownPort:

@@ -147,10 +147,7 @@ def test_headers_match_folded():
 
 
 def test_start_order_phrases_live_in_the_vocabulary():
-    # ORD004 reads them from here; the old module name re-exports the same objects.
-    from auditor.knowledge import docs_order
-
-    assert docs_order.ORDER_PHRASES is ORDER_PHRASES
+    assert ORDER_PHRASES
     assert marks_start_order("📋 **Ordre de Démarrage des Services**")
     assert not marks_start_order("Services Locaux")
 

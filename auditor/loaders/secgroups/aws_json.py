@@ -1,21 +1,11 @@
 """The security groups of `aws ec2 describe-security-group(s|-rules)` output."""
 from __future__ import annotations
 
-import json
-import re
 from typing import Any, Iterator, Optional
 
-from ...model import LoadProblem, Loc
-from ...reader import Limits, Lines, Reader
+from ...reader import Limits
 from ..source.json import JsonDoc, PosDict, parse_json
 from .common import Problems, Rules, Source, explode, port_number, problem, protocol_name, shown
-
-
-def load_aws_json(reader: Reader, path: str) -> tuple[Rules, Problems]:
-    text, read_problem = reader.read(path)
-    if text is None:
-        return [], [read_problem] if read_problem else []
-    return rules_from_aws_json(text, path, reader.limits)
 
 
 def rules_from_aws_json(text: str, path: str, limits: Limits = Limits()) -> tuple[Rules, Problems]:

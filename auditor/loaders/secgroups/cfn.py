@@ -10,7 +10,7 @@ import json
 from typing import Any, Optional
 
 from ...model import Loc
-from ...reader import Limits, Reader
+from ...reader import Limits
 from ..source.json import parse_json
 from ..source.yaml import YList, YMap, cfn_tag, load_yaml
 from .cfn_values import TemplateValues, via_parameters
@@ -36,13 +36,6 @@ class _YamlDoc:
 
 
 # ---------------------------------------------------------------- templates
-
-
-def load_cfn(reader: Reader, path: str) -> tuple[Rules, Problems]:
-    text, read_problem = reader.read(path)
-    if text is None:
-        return [], [read_problem] if read_problem else []
-    return rules_from_cfn(text, path, reader.limits)
 
 
 def rules_from_cfn(text: str, path: str, limits: Limits = Limits()) -> tuple[Rules, Problems]:

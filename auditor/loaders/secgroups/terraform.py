@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from ...model import LoadProblem, Loc
-from ...reader import Limits, Lines, Reader
+from ...reader import Limits, Lines
 from .common import Problems, Rules, Source, explode, port_number, problem, protocol_name, shown
 from .terraform_values import FolderValues, Resolver, named_rule, split_cidrs
 
@@ -407,13 +407,6 @@ def parse_hcl(text: str) -> tuple[Block, list[tuple[str, int]]]:
 
 
 # ---------------------------------------------------------------- security groups
-
-
-def load_terraform(reader: Reader, path: str) -> tuple[Rules, Problems]:
-    text, read_problem = reader.read(path)
-    if text is None:
-        return [], [read_problem] if read_problem else []
-    return rules_from_terraform(text, path, reader.limits.max_depth)
 
 
 def rules_from_terraform(text: str, path: str, max_depth: int = Limits().max_depth,

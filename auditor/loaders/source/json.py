@@ -26,13 +26,12 @@ _PLAIN = json.JSONDecoder()
 class PosDict(dict):  # type: ignore[type-arg]
     """A JSON object / YAML mapping that remembers where it starts (1-based line and column)."""
 
-    __slots__ = ("line", "column", "offset", "key_pos")
+    __slots__ = ("line", "column", "offset")
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.line = self.column = 1
         self.offset = 0
-        self.key_pos: Optional[dict[str, tuple[int, int]]] = None  # YAML: where each key is
 
 
 class JsonDoc:

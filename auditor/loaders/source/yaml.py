@@ -92,21 +92,8 @@ class YList(list):
         m = self.meta(i)
         return Loc(path=self.path, line=m[0], column=m[1])
 
-    def item_tag(self, i: int) -> Optional[str]:
-        return self.meta(i)[2]
-
     def raw(self, i: int) -> Optional[str]:
         return self.meta(i)[3]
-
-
-def loc_of(container: Any, key: Any, path: str = "") -> Loc:
-    """Location of an entry of a YMap (its value) or YList (its item), else of the container."""
-    if isinstance(container, YMap):
-        return container.value_loc(key)
-    if isinstance(container, YList) and isinstance(key, int):
-        return container.item_loc(key)
-    return Loc(path=getattr(container, "path", path) or path, line=getattr(container, "line", 1),
-               column=getattr(container, "column", 1))
 
 
 # ---------------------------------------------------------------- scalars
