@@ -5,15 +5,14 @@ applies selection, and never lets one rule's crash lose the others' findings.
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 from . import baseline as baselines
 from .config import Config, ConfigError
+from .gcpause import gc_paused
 from .gitinfo import file_status
 from .graph.build import build_graph
 from .graph.model import Graph
@@ -49,25 +48,12 @@ def select_rules(config: Config, select: Sequence[str] = (), ignore: Sequence[st
     return [rules[i] for i in sorted(chosen)]
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """A run builds a large graph of small acyclic objects that reference counting frees; the
-    cyclic collector would rescan it over and over (a fifth of the run). Paused, then restored."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_graph(root: Path, paths: Sequence[str], config: Config,
                env_files: Optional[Sequence[str]] = None,
                live: Optional[Path] = None, prune: Sequence[str] = (),
                progress: Callable[[str], None] = _quiet) -> tuple[Graph, Reader]:
     """`prune`: root-relative folders never read (stacks of their own inside this one)."""
-    with _gc_paused():
+    with gc_paused():
         return _load_graph(root, paths, config, env_files, live, prune, progress)
 
 
@@ -231,7 +217,7 @@ def check(paths: Sequence[str | os.PathLike[str]], config: Config, *, select: Se
 
     `baseline` (or else the configuration's `baseline`, unless `use_config_baseline` is false,
     as when writing a new baseline) removes the findings it lists."""
-    with _gc_paused():
+    with gc_paused():
         return _check(paths, config, select=select, ignore=ignore, extend_select=extend_select,
                       env_files=env_files, baseline=baseline, use_config_baseline=use_config_baseline,
                       live=live, prune=prune, progress=progress)

@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # the package's own __init__ ("auditor": its version string) is at the bottom.
 LAYERS = [
     ("auditor.model", "auditor.knowledge"),                # vocabulary and knowledge tables
-    ("auditor.reader", "auditor.writer", "auditor.redact", "auditor.escape", "auditor.gitinfo",  # files, masking,
-     "auditor.terminal", "auditor.paths", "auditor.templates"),         # the terminal, paths, templates
+    # files, masking, the terminal, paths, template text, the collector's pause
+    ("auditor.reader", "auditor.writer", "auditor.redact", "auditor.escape", "auditor.gitinfo",
+     "auditor.terminal", "auditor.paths", "auditor.templates", "auditor.gcpause"),
     ("auditor.discovery",),                                 # which files, of which kind
     ("auditor.loaders",),                                   # formats -> model
     ("auditor.graph",),                                     # the joins

@@ -57,8 +57,14 @@ def _name_rank(pattern: str, host: str) -> Optional[tuple[int, int]]:
 def select_server(servers: Iterable[NginxServer], host: str, port: int) -> Optional[NginxServer]:
     """The server nginx picks for `host` among those listening on `port`, or None when no
     server name matches (nginx would then answer with the port's default server)."""
+    return _best_named(enumerate(s for s in servers if listens_on(s, port)), host)
+
+
+def _best_named(candidates: Iterable[tuple[int, NginxServer]], host: str) -> Optional[NginxServer]:
+    """Of (position, server) pairs, the server whose name nginx prefers for `host` (on a tie,
+    the first by position); None when no name matches."""
     best: Optional[tuple[tuple[int, int, int], NginxServer]] = None
-    for i, server in enumerate(s for s in servers if listens_on(s, port)):
+    for i, server in candidates:
         ranks = [r for r in (_name_rank(n, host) for n in server.server_names) if r is not None]
         if not ranks:
             continue
@@ -134,18 +140,7 @@ class ServerIndex:
         if not port:
             return None
         listening = set(self._on_port.get(port, ()))
-        best: Optional[tuple[tuple[int, int, int], NginxServer]] = None
-        for i in self._named(host):
-            if i not in listening:
-                continue
-            server = self.servers[i]
-            ranks = [r for r in (_name_rank(n, host) for n in server.server_names) if r is not None]
-            if not ranks:
-                continue
-            rank = (*min(ranks), i)
-            if best is None or rank < best[0]:
-                best = (rank, server)
-        return best[1] if best else None
+        return _best_named(((i, self.servers[i]) for i in self._named(host) if i in listening), host)
 
     def default(self, port: int) -> Optional[NginxServer]:
         """`default_server(servers, port)`."""

@@ -12,7 +12,7 @@ import json
 from typing import Any, Optional
 
 from .plan import Plan
-from .session import Session, decode
+from .session import Session
 
 MAX_GROUPS = 200
 
@@ -57,15 +57,9 @@ def capture(session: Session, plan: Plan) -> None:
 
 
 def _ask(session: Session, argv: list[str], what: str) -> Optional[list[Any]]:
-    r, started = session.run(argv)
-    if not r.ok:
-        session.record("aws", what, "unavailable", session.reason(r), result=r, started=started)
+    doc, r, started = session.run_json("aws", what, argv)
+    if r is None:
         return None
-    text, _ = decode(r.stdout)
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        doc = None
     groups = doc.get("SecurityGroups") if isinstance(doc, dict) else None
     if not isinstance(groups, list):
         session.record("aws", what, "unavailable", "aws printed no SecurityGroups list", result=r, started=started)

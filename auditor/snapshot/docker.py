@@ -121,15 +121,9 @@ def _ps(session: Session, project: str, found: Containers, pending: list) -> Opt
 def _inspect(session: Session, found: Containers):
     ids = sorted(set(found.by_name.values()))[:MAX_CONTAINERS]
     what = f"docker inspect of {len(ids)} container(s)"
-    r, started = session.run(["docker", "inspect", *ids])
-    if not r.ok:
-        session.record("docker", what, "unavailable", session.reason(r), result=r, started=started)
+    objects, r, started = session.run_json("docker", what, ["docker", "inspect", *ids])
+    if r is None:
         return None
-    text, _ = decode(r.stdout)
-    try:
-        objects = json.loads(text)
-    except ValueError:
-        objects = None
     if not isinstance(objects, list):
         session.record("docker", what, "unavailable", "docker inspect printed something else than a JSON array",
                        result=r, started=started)

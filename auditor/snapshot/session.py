@@ -53,6 +53,20 @@ class Session:
         started = now()
         return run(argv, timeout=self.timeout, max_bytes=self.max_bytes, env=self.env), started
 
+    def run_json(self, source: str, what: str, argv: Sequence[str]) -> tuple[Any, Optional[Result], str]:
+        """Run `argv` and read its output as JSON: (the document, None when it is not JSON; the
+        result; when it started). A command that fails is recorded as unavailable and gives no
+        result."""
+        r, started = self.run(argv)
+        if not r.ok:
+            self.record(source, what, "unavailable", self.reason(r), result=r, started=started)
+            return None, None, started
+        text, _ = decode(r.stdout)
+        try:
+            return json.loads(text), r, started
+        except ValueError:
+            return None, r, started
+
     def version(self, tool: str, argv: Sequence[str]) -> None:
         """The first line a tool's version flag prints (some print it on stderr), if it runs."""
         if tool in self.versions:

@@ -22,13 +22,12 @@ is `service.py`, merging and freezing `merge.py`, ports `ports.py`.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import os
 import posixpath
 import re
-from contextlib import contextmanager
-from typing import Any, Iterator, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
+from ...gcpause import gc_paused
 from ...model import ComposeProject, LoadProblem, Loc, MissingVar
 from ...reader import Reader
 from ..source.interpolate import interpolate
@@ -51,25 +50,12 @@ _NAME_CHARS = re.compile(r"[^a-z0-9_-]")
 # ================================================================ public API
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Loading allocates many small acyclic objects next to a large live YAML tree; the cyclic
-    collector would rescan that tree over and over (more than half the time of a big file)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_projects(reader: Reader, compose_files: Sequence[str], env_files: Sequence[str] = (".env",),
                   ) -> tuple[list[ComposeProject], list[LoadProblem]]:
     """Every compose project formed by `compose_files` (root-relative paths)."""
     session = _Session(reader)
     projects = []
-    with _no_gc():
+    with gc_paused():
         for group in _groups(session, compose_files, env_files):
             project = session.project(group.files, env_files, posixpath.dirname(group.files[0]), group)
             if project is not None:
@@ -87,7 +73,7 @@ def load_project(reader: Reader, files: Sequence[str], env_files: Sequence[str] 
     files = [_clean(f) for f in files]
     if not files:
         return None, []
-    with _no_gc():
+    with gc_paused():
         project = session.project(files, env_files,
                                   posixpath.dirname(files[0]) if directory is None else _clean(directory))
     return project, session.result_problems()

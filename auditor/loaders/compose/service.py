@@ -6,13 +6,15 @@ import math
 import re
 import shlex
 from decimal import Decimal
-from typing import Any, Optional, Protocol
+from typing import Any, Callable, Optional, Protocol, TypeVar
 
 from ...model import EnvEntry, EnvFileRef, Loc, Mount, PortMapping
 from ...reader import Reader
 from ..source.yaml import YList, YMap
 from .merge import _RESET, _Override, _Partial
 from .ports import parse_port
+
+T = TypeVar("T")
 
 CONDITIONS = ("service_started", "service_healthy", "service_completed_successfully")
 MOUNT_TYPES = ("bind", "volume", "tmpfs", "npipe", "cluster", "image")
@@ -181,53 +183,46 @@ class _FileReader:
             self.bad("`build` must be a path or a mapping", svc.value_loc(field))
         return None
 
-    def strings(self, svc: YMap, field: str, value: Any) -> Optional[list[str]]:
+    def _list(self, svc: YMap, field: str, value: Any,
+              entry: Callable[[Any, YList, int], Optional[T]]) -> Optional[list[T]]:
+        """A list field: None when absent (or reported when not a list), else what `entry`
+        reads of each item, in order; an item it returns None for is left out (it reports why)."""
         if value is None:
             return None
         if not isinstance(value, YList):
             self.bad(f"`{field}` must be a list", svc.value_loc(field))
             return None
-        out = []
-        for i, item in enumerate(value):
+        return [found for i, item in enumerate(value) if (found := entry(item, value, i)) is not None]
+
+    def strings(self, svc: YMap, field: str, value: Any) -> Optional[list[str]]:
+        def entry(item: Any, items: YList, i: int) -> Optional[str]:
             text = env_value(item)
             if text is None or isinstance(item, bool):
-                self.bad(f"`{field}` entries must be strings", value.item_loc(i))
-            else:
-                out.append(text)
-        return out
+                self.bad(f"`{field}` entries must be strings", items.item_loc(i))
+                return None
+            return text
+        return self._list(svc, field, value, entry)
 
     def ports(self, svc: YMap, field: str, value: Any) -> Optional[list[PortMapping]]:
-        if value is None:
-            return None
-        if not isinstance(value, YList):
-            self.bad("`ports` must be a list", svc.value_loc(field))
-            return None
-        out = []
-        for i, item in enumerate(value):
-            loc = value.item_loc(i)
-            raw = value.raw(i)
+        def entry(item: Any, items: YList, i: int) -> Optional[PortMapping]:
+            loc = items.item_loc(i)
+            raw = items.raw(i)
             port = parse_port(item, loc, raw if raw is not None else ("" if isinstance(item, dict) else None))
-            if isinstance(port, str):
-                if not _broken_by_values(raw):
-                    self.bad(port, loc)
-            else:
-                out.append(port)
-        return out
+            if not isinstance(port, str):
+                return port
+            if not _broken_by_values(raw):
+                self.bad(port, loc)
+            return None
+        return self._list(svc, field, value, entry)
 
     def expose(self, svc: YMap, field: str, value: Any) -> Optional[list[int]]:
-        if value is None:
-            return None
-        if not isinstance(value, YList):
-            self.bad("`expose` must be a list", svc.value_loc(field))
-            return None
-        spans: list[tuple[int, int]] = []
-        for i, item in enumerate(value):
+        def entry(item: Any, items: YList, i: int) -> Optional[tuple[int, int]]:
             span = _expose_span(item)
             if span is None:
-                self.bad(f"invalid `expose` entry {item!r}", value.item_loc(i))
-            else:
-                spans.append(span)
-        return _union(spans)
+                self.bad(f"invalid `expose` entry {item!r}", items.item_loc(i))
+            return span
+        spans = self._list(svc, field, value, entry)
+        return None if spans is None else _union(spans)
 
     def depends_on(self, svc: YMap, field: str, value: Any) -> Optional[dict]:
         if value is None:
@@ -379,20 +374,14 @@ class _FileReader:
         return out
 
     def volumes(self, svc: YMap, field: str, value: Any) -> Optional[list[Mount]]:
-        if value is None:
-            return None
-        if not isinstance(value, YList):
-            self.bad("`volumes` must be a list", svc.value_loc(field))
-            return None
-        out = []
-        for i, item in enumerate(value):
-            loc = value.item_loc(i)
+        def entry(item: Any, items: YList, i: int) -> Optional[Mount]:
+            loc = items.item_loc(i)
             mount = self._mount(item, loc)
             if isinstance(mount, str):
                 self.bad(mount, loc)
-            else:
-                out.append(mount)
-        return out
+                return None
+            return mount
+        return self._list(svc, field, value, entry)
 
     def _mount(self, spec: Any, loc: Loc) -> "Mount | str":
         if isinstance(spec, str):
@@ -430,19 +419,13 @@ class _FileReader:
         return Mount(type=kind, source=source, target=target, read_only=read_only, inside_root=inside, loc=loc)
 
     def secrets(self, svc: YMap, field: str, value: Any) -> Optional[list[str]]:
-        if value is None:
-            return None
-        if not isinstance(value, YList):
-            self.bad("`secrets` must be a list", svc.value_loc(field))
-            return None
-        out = []
-        for i, item in enumerate(value):
+        def entry(item: Any, items: YList, i: int) -> Optional[str]:
             source = item.get("source") if isinstance(item, YMap) else item
             if isinstance(source, str) and source:
-                out.append(source)
-            else:
-                self.bad("`secrets` entries must be names or {source}", value.item_loc(i))
-        return out
+                return source
+            self.bad("`secrets` entries must be names or {source}", items.item_loc(i))
+            return None
+        return self._list(svc, field, value, entry)
 
     def command(self, svc: YMap, field: str, value: Any) -> Optional[tuple[str, ...]]:
         if value is None:
