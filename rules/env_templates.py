@@ -1,33 +1,12 @@
 """ENV003: an env template and the real env file beside it disagree on the set of keys."""
 from __future__ import annotations
 
-import posixpath
-import re
 from typing import Iterator
 
+from auditor.graph.env import template_pairs
 from auditor.graph.model import Graph
-from auditor.model import EnvFile, EnvVar, Problem, Related
+from auditor.model import EnvVar, Problem, Related
 from auditor.registry import rule
-
-_TEMPLATE_SUFFIX = re.compile(r"\.(example|sample|template|dist)$", re.I)
-
-
-def template_pairs(env_files: tuple[EnvFile, ...]) -> Iterator[tuple[EnvFile, EnvFile]]:
-    """(template, real file) pairs: `X.example` goes with `X` when `X` exists; otherwise with
-    every real `.env*` file of its folder (`.env.example` beside `.env.master`)."""
-    real = [e for e in env_files if not e.template]
-    by_path = {e.path: e for e in real}
-    for t in env_files:
-        if not t.template:
-            continue
-        stem = _TEMPLATE_SUFFIX.sub("", t.path)
-        if stem in by_path and stem != t.path:
-            yield t, by_path[stem]
-            continue
-        folder = posixpath.dirname(t.path)
-        for e in real:
-            if posixpath.dirname(e.path) == folder and posixpath.basename(e.path).startswith(".env"):
-                yield t, e
 
 
 def _first(variables: tuple[EnvVar, ...]) -> dict[str, EnvVar]:

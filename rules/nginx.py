@@ -5,6 +5,7 @@ from typing import Iterator
 
 from auditor.graph import addresses as addr
 from auditor.graph.model import Graph
+from auditor.graph.nginx import process_key
 from auditor.model import NginxConfig, NginxServer, Problem, Related
 from auditor.registry import rule
 
@@ -93,7 +94,7 @@ def _instances(graph: Graph) -> dict[str, list[NginxConfig]]:
         if _apart(config):
             key = f"apart:{config.entry}"
         else:
-            key = "" if config.runs_in is None else config.runs_in
+            key = process_key(config)
         out.setdefault(key, []).append(config)
     return out
 

@@ -10,6 +10,7 @@ from ..model import Inputs, Loc, NginxConfig, NginxServer, Service, split_servic
 from . import addresses as addr
 from .deployments import NginxPlacement, plan
 from .model import Exposure, Graph, Listener, ProxyLink, UrlRef
+from .nginx import instance_key
 from .ports import PortIndex
 from .routing import RegexUnknown, ServerIndex, is_catch_all, route, tls_on
 from .urls import DEFAULT_PORTS, find_urls
@@ -328,8 +329,8 @@ def _instances(inputs: Inputs, services: dict[str, Service]) -> list[_Instance]:
     by_key: dict[str, _Instance] = {}
     seen_ids: dict[str, set[str]] = {}
     for config in inputs.nginx:
-        key = "" if config.on_host else config.runs_in
-        runner = None if config.on_host else services.get(config.runs_in or "")
+        key = instance_key(config)
+        runner = None if config.on_host else services.get(key)
         inst = by_key.setdefault(key, _Instance(runner))
         seen = seen_ids.setdefault(key, set())
         for s in config.servers:

@@ -10,6 +10,13 @@ T = TypeVar("T")
 # are few and checked one by one. A query wider than _SCAN reads everything.
 _SPAN = 64
 _SCAN = 4096
+# Ports of one range compared one by one, at most (a range of 1-65535 is not 65,535 checks).
+MAX_EXPAND = 1024
+
+
+def each_port(low: int, high: int) -> range:
+    """The ports of low..high one by one, the first MAX_EXPAND + 1 of a wider range."""
+    return range(low, min(high, low + MAX_EXPAND) + 1)
 
 
 class PortIndex(Generic[T]):
