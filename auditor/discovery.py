@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from typing import Optional
 
 from .paths import matches
+from .knowledge.env_names import TEMPLATE_SUFFIX, TEMPLATE_WORDS
 from .model import FileKind, LoadProblem, Loc, SourceFile
 from .reader import Reader, decode
 from .templates import GO_SUFFIXES, JINJA_SUFFIXES, engine_of, neutralize
@@ -24,10 +25,9 @@ SKIP_DIRS = {
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform", ".idea", ".vscode",
 }
 
-_ENV_TEMPLATE = re.compile(r"\.(example|sample|template|dist)$")
 # `env.example` (no leading dot) is as common a template name as `.env.example`, and
 # `example.env` / `sample.env` name a template by its first word
-_BARE_ENV_TEMPLATE = re.compile(r"^env\.(example|sample|template|dist)$")
+_BARE_ENV_TEMPLATE = re.compile(rf"^env\.({'|'.join(TEMPLATE_WORDS)})$")
 _TEMPLATE_ENV = re.compile(r"^(example|sample|template)\.env$")
 _COMPOSE_NAME = re.compile(r"^(docker-)?compose([.\-_][\w.\-]*)?\.ya?ml$")
 # A line that is a Jinja statement: YAML never starts a line with `{%`.
@@ -73,7 +73,7 @@ def is_dockerfile_name(name: str) -> bool:
 
 def is_env_template(rel: str) -> bool:
     name = PurePosixPath(rel).name.lower()
-    return bool(_ENV_TEMPLATE.search(name) or _TEMPLATE_ENV.match(name))
+    return bool(TEMPLATE_SUFFIX.search(name) or _TEMPLATE_ENV.match(name))
 
 
 _DIFF = re.compile(r"^(?:--- \S.*\n\+\+\+ \S|@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@|diff --git )", re.M)

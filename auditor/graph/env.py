@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import Iterator
 
+from ..knowledge.env_names import TEMPLATE_SUFFIX
 from ..model import EnvFile
-
-_TEMPLATE_SUFFIX = re.compile(r"\.(example|sample|template|dist)$", re.I)
 
 
 def template_pairs(env_files: tuple[EnvFile, ...]) -> Iterator[tuple[EnvFile, EnvFile]]:
@@ -18,7 +16,7 @@ def template_pairs(env_files: tuple[EnvFile, ...]) -> Iterator[tuple[EnvFile, En
     for t in env_files:
         if not t.template:
             continue
-        stem = _TEMPLATE_SUFFIX.sub("", t.path)
+        stem = TEMPLATE_SUFFIX.sub("", t.path)
         if stem in by_path and stem != t.path:
             yield t, by_path[stem]
             continue
