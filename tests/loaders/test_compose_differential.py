@@ -168,7 +168,8 @@ _INCLUDE_CASES = {
                                   "  db:\n    image: postgres:16\n    environment:\n      POSTGRES_DB: ${DB_NAME:-app}\n"
                                   "    healthcheck:\n      test: [\"CMD\", \"pg_isready\"]\n",
                   "db/compose.yaml": _INCLUDED_DB},
-    # ... or changes it: compose refuses ("services.db conflicts with imported resource")
+    # ... or changes it: the newest compose-go (compose-spec/compose-go#835) merges the two;
+    # compose 2.24-2.40 refused ("services.db conflicts with imported resource")
     "different": {"compose.yaml": "include:\n  - db/compose.yaml\nservices:\n  app: {image: app}\n"
                                   "  db:\n    ports: ['127.0.0.1:5432:5432']\n",
                   "db/compose.yaml": _INCLUDED_DB},
@@ -192,11 +193,11 @@ def test_include_of_a_same_name_service_follows_compose(case: str, tmp_path: Pat
     projects, problems = load_projects(reader, ["compose.yaml"])
     refused = [p for p in problems if p.rule == "AUD001"]
     config, stderr = _compose_config(root, projects[0], (".env",), tmp_path)
+    assert not refused, problems
     if config is None:
         assert "conflicts with imported resource" in stderr
-        assert refused and "conflicts with imported resource" in refused[0].message, problems
-        return
-    assert not refused, problems
+        pytest.skip("this compose binary predates compose-go#835 and refuses what the newest "
+                    "compose merges; auditor follows the newest")
     theirs = config["services"]
     assert sorted(s.name for s in projects[0].services) == sorted(theirs)
     for s in projects[0].services:

@@ -678,14 +678,10 @@ class _ProjectLoad:
             elif _same(own, svc):
                 continue  # restated identically: compose accepts it
             else:
-                # compose (2.40) refuses the project: "services.db conflicts with imported
-                # resource"; an override listed in the include's `path` is the way to change
-                # an included service. The two are still merged, so that the rules judge what
-                # was meant rather than pile findings on a project compose never starts.
-                self.problem("AUD001", f"service {name!r} is also defined by included {resolved[0]}, "
-                                       f"differently: compose refuses the project (services.{name} conflicts "
-                                       f"with imported resource); change it with an override file listed in "
-                                       f"the include's `path`", loc)
+                # The including file's definition is merged onto the imported one: compose-go
+                # since compose-spec/compose-go#835 (Nov 2025). Compose 2.24-2.40 refused the
+                # project ("services.db conflicts with imported resource"); auditor follows the
+                # newest compose, as the deployments that use this pattern do.
                 if isinstance(own, dict) and isinstance(svc, dict):
                     merged = _merge_service(svc, _strip_markers(own.value if isinstance(own, _Override) else own))
                     merged["_loc"] = own.get("_loc", svc.get("_loc")) if not isinstance(own, _Override) \
