@@ -194,6 +194,13 @@ def _proxy_links(inputs: Inputs, services: dict[str, Service], names: dict[str, 
                     continue
                 if t.upstream and t.upstream in upstreams:
                     for us in upstreams[t.upstream].servers:
+                        if "$" in us.host:
+                            # nginx takes no variables in an upstream `server`: a `${VAR}` there
+                            # is a template's, filled in at deploy time (unknown, not unresolved)
+                            links.append(ProxyLink(config=config.id, server=server.id, location=loc.path,
+                                                   host=us.host, port=us.port, kind="variable",
+                                                   upstream=t.upstream, loc=us.loc))
+                            continue
                         link = _resolve(config, server, loc.path, us.host, us.port, "http",
                                         us.loc, runner, own_ports, local, names, by_port, unknown)
                         links.append(link.model_copy(update={"upstream": t.upstream}))

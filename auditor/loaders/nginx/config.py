@@ -119,7 +119,8 @@ class _Loader:
             inside = entry[len(source):].lstrip("/") if source else entry
             target = posixpath.join(m.target, inside) if inside else m.target
             # A whole-repo mount (`.:/app`) on an app service does not make nginx run there.
-            if source == "" and not nginx_image and "nginx" not in target and "openresty" not in target:
+            # (the mount's own target says so, not the path of the file inside it)
+            if source == "" and not nginx_image and "nginx" not in m.target and "openresty" not in m.target:
                 continue
             rank = (not nginx_image, -len(source), svc.project, svc.name)
             if best is None or rank < best[0]:
