@@ -48,6 +48,9 @@ class Runner:
 class Resolved:
     files: list[str] = field(default_factory=list)  # root-relative, real paths, in nginx's order
     outside: bool = False  # the include (or a match of it) leads outside the root: not read
+    # an absolute path of the machine that runs nginx, which the repository does not hold
+    # (`/data/nginx/custom/*.conf`, filled in at run time): not followed, and no fault of the repo
+    machine: bool = False
 
 
 class IncludeResolver:
@@ -64,7 +67,7 @@ class IncludeResolver:
         found = self._cache.get(key)
         if found is None:
             found = self._cache[key] = self._resolve(including, ref)
-        return Resolved(list(found.files), found.outside)
+        return Resolved(list(found.files), found.outside, found.machine)
 
     def _resolve(self, including: str, ref: str) -> Resolved:
         if not ref or "\x00" in ref:
@@ -92,7 +95,7 @@ class IncludeResolver:
                 return self._in_repo(self.entry_dir, path[len(prefix):], flag_outside=False)
         if path.startswith(_HOST_PREFIXES):
             return Resolved()
-        return Resolved(outside=True)
+        return Resolved(machine=True)
 
     def _through_mounts(self, path: str) -> Optional[Resolved]:
         """The repo files a container path maps to; None when no bind mount covers it."""
@@ -187,6 +190,8 @@ class Expansion:
     tree: list[Stmt]
     files: list[str]  # every file read, entry first
     problems: list[LoadProblem]
+    # per including file, the absolute includes it names that the repository does not hold
+    machine: dict[str, list[tuple[Stmt, str]]] = field(default_factory=dict)
 
 
 def expand(entry: str, tree: list[Stmt], parsed: Callable[[str], Optional[list[Stmt]]],
@@ -226,7 +231,21 @@ def expand(entry: str, tree: list[Stmt], parsed: Callable[[str], Optional[list[S
         copy = Stmt(s.name, s.args, s.path, s.line, s.column, [])
         dst.append(copy)
         stack.append((s.block, 0, copy.block, chain))
+    result.problems.extend(_machine_note(found) for found in result.machine.values())
     return result
+
+
+def _machine_note(found: list[tuple[Stmt, str]]) -> LoadProblem:
+    """One note per file for the absolute includes it names that are not in the repository:
+    they name files of the machine (or container) that runs nginx, so the repository is not
+    at fault, but what they hold is not checked."""
+    refs = list(dict.fromkeys(ref for _, ref in found))
+    shown = ", ".join(repr(r) for r in refs[:3]) + (f" and {len(refs) - 3} more" if len(refs) > 3 else "")
+    what, it = ("an include names a path", "it adds") if len(refs) == 1 else \
+        (f"{len(refs)} includes name paths", "they add")
+    return LoadProblem(rule="AUD002", severity="note", loc=found[0][0].loc,
+                       message=f"nginx: {what} on the machine that runs nginx, not in the "
+                               f"repository ({shown}); not followed, so what {it} is not checked")
 
 
 def _included(s: Stmt, resolver: IncludeResolver, chain: tuple[str, ...], max_depth: int,
@@ -240,6 +259,8 @@ def _included(s: Stmt, resolver: IncludeResolver, chain: tuple[str, ...], max_de
         return []
     if found.outside:
         result.problems.append(_problem(s, f"include {ref!r} points outside the scanned root; not read"))
+    if found.machine:
+        result.machine.setdefault(s.path, []).append((s, ref))
     keep = []
     for path in found.files:
         if path in chain:
