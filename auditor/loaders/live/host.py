@@ -45,9 +45,8 @@ def parse_nginx_dump(path: str, text: str, max_depth: int = 200) -> tuple[list[L
         # Each section is lexed alone (once), then its lines shifted to those of the snapshot.
         tree, problem = parse_text(path, body, max_depth)
         if problem is not None:
-            if problem.message != "nginx: no nginx directives found":
-                loc = problem.loc.model_copy(update={"line": problem.loc.line + start})
-                problems.append(problem.model_copy(update={"message": f"{problem.message} (in {file})", "loc": loc}))
+            loc = problem.loc.model_copy(update={"line": problem.loc.line + start})
+            problems.append(problem.model_copy(update={"message": f"{problem.message} (in {file})", "loc": loc}))
             continue
         _shift(tree or [], start)
         trees[file] = tree or []

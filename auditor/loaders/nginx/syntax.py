@@ -61,10 +61,9 @@ def parse_text(path: str, text: str, max_depth: int = 200) -> tuple[Optional[lis
     try:
         if _END in text:
             raise _SyntaxError("binary content (NUL byte)", text.count("\n", 0, text.index(_END)) + 1)
-        tree = _build(path, _tokens(text), max_depth)
-        if not tree:
-            raise _SyntaxError("no nginx directives found", 1)
-        return tree, None
+        # an empty or comment-only file is valid nginx (an include target that an application
+        # fills in at run time, say): no statements, no problem
+        return _build(path, _tokens(text), max_depth), None
     except _TooDeep as exc:  # a limit, like YAML's and JSON's: AUD002 (not read)
         return None, _problem(path, str(exc), exc.line, exc.column, rule="AUD002")
     except _SyntaxError as exc:
