@@ -20,19 +20,23 @@ def unresolved_proxy_target(graph: Graph) -> Iterator[Problem]:
     """
     ## What it does
     Resolves every `proxy_pass` (and every `server` of the upstream it names) the way the
-    running nginx would, knowing where that nginx runs: on the host (its configuration is not
-    mounted into any compose service) or inside a compose service (a bind mount of the
-    configuration). It reports a target that reaches nothing:
+    running nginx would, knowing where that nginx runs: on the host (a host layout, or loopback
+    routes to ports compose publishes) or inside a compose service (a bind mount of the
+    configuration, or a Dockerfile COPY into the image the service builds). Where that is not
+    known (a configuration copied into an image no service builds, no evidence at all), it
+    says nothing. It reports a target that reaches nothing:
 
     - from a host nginx, a loopback or wildcard address and port that no compose service
       publishes on that address (`127.0.0.1:3004` does not reach a port published only on
       `127.0.0.2:3004`) and no other nginx server listens on, or a compose service name, which
       the host cannot resolve;
-    - from an nginx container (unless `network_mode: host`), `127.0.0.1` is the container itself;
-      a service name that no service, `container_name` or alias carries, a service on no
+    - from an nginx container (unless `network_mode: host`), `127.0.0.1` is the container itself
+      (reported only for a published nginx image, which runs nginx alone; an image built here
+      or an application's image may run its backend beside nginx); a service name that no service, `container_name` or alias carries, a service on no
       network shared with nginx, or a container port the service neither publishes nor exposes.
 
-    Targets with variables and external host names (with dots, not served here) are not checked.
+    Targets with variables (`$host`, or a template's `${BACKEND}` in an upstream) and external
+    host names (with dots, not served here) are not checked.
 
     ## Why is this bad?
     nginx starts fine and answers 502 Bad Gateway on that route: the failure shows up only when

@@ -175,8 +175,10 @@ def _proxy_links(inputs: Inputs, services: dict[str, Service], names: dict[str, 
                  host_of: dict[str, str]) -> list[ProxyLink]:
     links: list[ProxyLink] = []
     for config in inputs.nginx:
-        runner = services.get(config.runs_in or "")
         where = placements.get(config.id)
+        # mounted into a service (the loader), or copied into the image a service builds
+        runner = services.get(config.runs_in or (where.service if where and where.where == "container" else "")
+                              or "")
         unknown = where is not None and where.where == "unknown"
         host = host_of.get(config.id) or (host_of.get(runner.project, "") if runner else "")
         by_port = host_ports.get(host, {})
@@ -225,7 +227,8 @@ def _resolve(config: NginxConfig, server: NginxServer, location: Optional[str], 
         if ("." in host and not addr.is_ip(host)) or (addr.is_ip(host) and not addr.is_loopback(host)):
             return ProxyLink(**base, kind="external")
         return ProxyLink(**base, kind="unknown", reason="where this nginx runs is not known")
-    on_host = runner is None or config.on_host
+    # (the runner may come from the placement, a Dockerfile COPY, not the loader's mount)
+    on_host = runner is None or config.runs_in_host_network
     if on_host or host in _HOST_GATEWAYS:
         if addr.is_loopback(host) or host in _HOST_GATEWAYS or host in ("0.0.0.0", "::"):
             if on_host:
@@ -248,6 +251,9 @@ def _resolve(config: NginxConfig, server: NginxServer, location: Optional[str], 
     if addr.is_loopback(host):
         if port in own_ports:
             return ProxyLink(**base, kind="self")
+        if not _nginx_only(runner):
+            return ProxyLink(**base, kind="unknown",
+                             reason=f"another process of the container '{runner.name}' may listen on {port}")
         return ProxyLink(**base, kind="unresolved",
                          reason=f"{host} inside the nginx container '{runner.name}' is the container itself, "
                                 f"and it does not listen on {port}")
@@ -270,6 +276,21 @@ def _resolve(config: NginxConfig, server: NginxServer, location: Optional[str], 
                          reason=f"service '{target.name}' uses container port(s) "
                                 f"{', '.join(map(str, sorted(known)[:8]))}, not {port}")
     return ProxyLink(**base, kind="service", service=key, container_port=port)
+
+
+# Images that run nginx alone (`jc21/nginx-proxy-manager` runs its backend beside nginx: not here)
+_NGINX_ONLY_IMAGES = ("nginx", "nginx-unprivileged", "openresty", "tengine", "angie")
+
+
+def _nginx_only(service: Service) -> bool:
+    """Whether the container runs nginx alone: an nginx image as published, not built here (a
+    built image, or an application's image serving through nginx, may run its backend beside it)."""
+    if service.build is not None or not service.image:
+        return False
+    name = service.image.split("@", 1)[0].rsplit(":", 1)[0] if "/" not in service.image.rsplit(":", 1)[-1] \
+        else service.image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1].lower()
+    return last in _NGINX_ONLY_IMAGES
 
 
 def _shares_network(a: Service, b: Service) -> bool:

@@ -11,8 +11,10 @@ by side, so projects share a host only on evidence, and every join says what it 
   env file, or one docs file describes services of both, or a host nginx routes to both;
 - a host nginx is one only on evidence: a loopback `proxy_pass` reaching a port a project
   publishes, the Debian host layout (`sites-available`, `sites-enabled`), or the configuration.
-  A configuration mounted into a service runs there (the loader says which). Anything else is
-  of unknown placement: the rules that depend on where nginx runs stay silent for it.
+  A configuration mounted into a service runs there (the loader says which). One that a
+  Dockerfile copies into an image runs in that image: in the compose service that builds it when
+  exactly one does, else somewhere unknown. Anything else is of unknown placement: the rules
+  that depend on where nginx runs stay silent for it.
 
 Folders listed in `[hosts] independent` hold examples that each run alone: nothing inferred
 joins them to anything.
@@ -26,6 +28,7 @@ from typing import Iterable, Iterator, Literal, Mapping, Optional, Sequence
 
 from ..model import ComposeProject, DocFact, Frozen, Inputs, Loc, NginxConfig, Service
 from . import addresses as addr
+from .image_copies import copied_into_image
 
 Placement = Literal["host", "container", "unknown"]
 
@@ -485,6 +488,8 @@ def _place_nginx(inputs: Inputs, projects: dict[str, ComposeProject], family_of:
                 for port in range(rng[0], rng[1] + 1):
                     published[port].append((family_of[p.id], s))
 
+    builders = _builders(inputs, projects)
+    contexts = {path: sorted({_ctx for _ctx, _ in found}) for path, found in builders.items()}
     out: list[NginxPlacement] = []
     instance_links: dict[str, dict[str, str]] = defaultdict(dict)  # instance -> family -> why
     instance_host: dict[str, str] = {}
@@ -501,6 +506,20 @@ def _place_nginx(inputs: Inputs, projects: dict[str, ComposeProject], family_of:
                 name = runner.name if runner else config.runs_in
                 out.append(NginxPlacement(config=config.id, where="container", service=config.runs_in,
                                           evidence=f"it is mounted into service '{name}'"))
+            continue
+        copied = copied_into_image(config.id, inputs.dockerfiles, contexts)
+        if copied is not None:
+            # it runs in an image built from this repository, beside whatever else that image
+            # runs; in a compose service only when exactly one service builds that Dockerfile
+            where = f"{copied.loc.path}:{copied.loc.line} copies it into an image ({copied.image_path})"
+            runners = [s for _ctx, s in builders.get(copied.dockerfile, ())]
+            if len(runners) == 1 and runners[0].network_mode != "host":
+                s = runners[0]
+                out.append(NginxPlacement(config=config.id, where="container", service=f"{s.project}::{s.name}",
+                                          evidence=f"{where}, which service '{s.name}' builds"))
+            else:
+                out.append(NginxPlacement(config=config.id, where="unknown",
+                                          evidence=f"{where}; where that image runs is not known"))
             continue
         pending.append(config)
         key = _instance_key(config.id)
@@ -559,6 +578,23 @@ def _place_nginx(inputs: Inputs, projects: dict[str, ComposeProject], family_of:
             out.append(NginxPlacement(config=config.id, where="unknown",
                                       evidence="nothing shows where it runs (no bind mount, no route "
                                                "to a published port, no host layout)"))
+    return out
+
+
+def _builders(inputs: Inputs, projects: dict[str, ComposeProject]) -> dict[str, list[tuple[str, Service]]]:
+    """Dockerfile path -> (build context, service) of the compose services that build it (the
+    context's own `Dockerfile`)."""
+    known = {d.path for d in inputs.dockerfiles}
+    out: dict[str, list[tuple[str, Service]]] = defaultdict(list)
+    for p in inputs.projects:
+        for s in p.services:
+            if s.build is None:
+                continue
+            folder = posixpath.normpath(posixpath.join(p.directory, s.build))
+            folder = "" if folder == "." else folder
+            path = f"{folder}/Dockerfile" if folder else "Dockerfile"
+            if path in known and not folder.startswith(".."):
+                out[path].append((folder, s))
     return out
 
 

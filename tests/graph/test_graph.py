@@ -26,9 +26,10 @@ def port(spec: str, line: int = 1) -> PortMapping:
 
 
 def svc(name: str, *ports: str, project: str = "p", networks=(), expose=(), profiles=(),
-        container_name: Optional[str] = None, env: dict | None = None, network_mode=None) -> Service:
+        container_name: Optional[str] = None, env: dict | None = None, network_mode=None,
+        image: Optional[str] = None) -> Service:
     return Service(
-        name=name, project=project, ports=tuple(port(p) for p in ports), expose=tuple(expose),
+        name=name, project=project, image=image, ports=tuple(port(p) for p in ports), expose=tuple(expose),
         networks=tuple(ServiceNetwork(name=n) for n in networks), profiles=tuple(profiles),
         container_name=container_name, network_mode=network_mode,
         environment=tuple(EnvEntry(key=k, value=v, loc=L(i + 1, "docker-compose.yml"))
@@ -168,9 +169,17 @@ def test_container_nginx_resolves_container_name():
 
 
 def test_container_nginx_loopback_is_the_container_itself():
-    p = project(svc("proxy", "80:80"), svc("api", "127.0.0.1:8080:8080"))
+    p = project(svc("proxy", "80:80", image="nginx:1.27-alpine"), svc("api", "127.0.0.1:8080:8080"))
     link = only_link(graph([p], [nginx(server(["_"], loc("/", "http://127.0.0.1:8080")), runs_in="p::proxy")]))
     assert link.kind == "unresolved" and "the container itself" in link.reason
+
+
+def test_loopback_in_a_container_not_running_nginx_alone_is_unknown():
+    # an application image (or one built here) may run its backend beside nginx
+    for image in ("ghcr.io/example/all-in-one:5", "jc21/nginx-proxy-manager:2", None):
+        p = project(svc("proxy", "80:80", image=image))
+        link = only_link(graph([p], [nginx(server(["_"], loc("/", "http://127.0.0.1:8080")), runs_in="p::proxy")]))
+        assert link.kind == "unknown" and "another process" in link.reason, image
 
 
 def test_container_nginx_loopback_to_its_own_listen_is_self():
