@@ -45,7 +45,8 @@ class Assignment:
 
     @property
     def example(self) -> Optional[str]:
-        """"documentation" or "an example file" when the value sits in one."""
+        """"documentation", "an example file", "a CI/test file" or "a development file" when
+        the value sits in one (knowledge/examples)."""
         return example_kind(self.loc.path)
 
     def at(self, start: int) -> Loc:
@@ -211,7 +212,11 @@ def plaintext_secret(graph: Graph) -> Iterator[Problem]:
 
     Severity where the value sits: in a file that is plainly an example (a folder or file name
     with `example`, `sample` or `demo`) or documentation (markdown, `docs/`), the finding is a
-    `note`: such values illustrate a setting. A value in a known token format (`ghp_...`,
+    `note`: such values illustrate a setting. The same in CI and test files (`ci`, `test`,
+    `e2e` in a folder or file name: `docker-compose.ci.yml`) and development stacks (`dev`:
+    `docker-compose.dev.yml`), whose credentials are throwaway by design; the message says
+    which. Production names (`.env`, `compose.yaml`, `docker-compose.prod.yml`) keep the
+    rule's severity. A value in a known token format (`ghp_...`,
     `sk_live_...`, a private key) keeps the rule's severity even there: real tokens land in docs
     more often than example ones. Env templates (`.env.example`) are not reported at all.
 

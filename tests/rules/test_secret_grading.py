@@ -22,6 +22,14 @@ def test_example_and_docs_findings_are_notes_except_token_formats():
     }
 
 
+def test_ci_test_and_dev_findings_are_notes_production_keeps_errors():
+    case = CASES / "SEC001" / "fail-ci-and-dev-files-are-notes"
+    report = engine.check([case], load_config(None), select=["SEC001"])
+    graded = {f.path: f.severity for f in report.findings}
+    assert graded == {"stack/ci.env": "note", "stack/compose.yaml": "error",
+                      "stack/docker-compose.ci.yml": "note", "stack/docker-compose.dev.yml": "note"}
+
+
 def test_findings_in_config_keep_the_rule_severity():
     case = CASES / "SEC003" / "fail-change-me-markers"
     report = engine.check([case], load_config(None), select=["SEC003"])
@@ -36,6 +44,14 @@ def test_example_kind_by_path():
     assert example_kind("demo-setups/relay-compose.yaml") == "an example file"
     assert example_kind("deploy/docker-compose.example.yml") == "an example file"
     assert example_kind("docker-compose.yml") is None
-    assert example_kind("ci/base.env") is None
-    assert example_kind("tests/fixtures/.env") is None
+    assert example_kind("ci/base.env") == "a CI/test file"
+    assert example_kind("tests/fixtures/.env") == "a CI/test file"
+    assert example_kind("docker/ci.env") == "a CI/test file"
+    assert example_kind("docker/docker-compose.ci.postgres.yml") == "a CI/test file"
+    assert example_kind("docker/docker-compose.dev.yml") == "a development file"
+    assert example_kind(".devcontainer/compose.yaml") == "a development file"
+    assert example_kind(".env") is None
+    assert example_kind("compose.yaml") is None
+    assert example_kind("deploy/docker-compose.prod.yml") is None
+    assert example_kind("latest/compose.yaml") is None  # words, not substrings
     assert example_kind("nginx/default.conf.template") is None
