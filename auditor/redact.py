@@ -287,10 +287,22 @@ def _trie_pattern(words: Iterable[str]) -> str:
     return build(trie)  # nests only at branch points: at most _PREFIX deep
 
 
-class Masker:
-    """Masks known secret values, URL passwords and token formats in any text; see the module."""
+# Where a message gives a name as a name: `service 'db'`, `project 'shop'`, and a segment of a
+# path (`examples/chevereto/compose.yaml`).
+_NAME_SLOT = re.compile(r"(?:service|project|container|network|volume|host|image|upstream)s? '\Z")
 
-    def __init__(self, values: Iterable[str] = ()):
+
+class Masker:
+    """Masks known secret values, URL passwords and token formats in any text; see the module.
+
+    `names` are the structural names of the inputs (services, containers, projects, networks,
+    folders and files): a secret equal to one (`chevereto` as the password of service
+    `chevereto`) is still masked wherever it stands as a value, but not where a message gives it
+    as that name (`service 'chevereto'`, `examples/chevereto/`): the name is public, and blanking it
+    blanks what the message is about."""
+
+    def __init__(self, values: Iterable[str] = (), names: Iterable[str] = ()):
+        self._names = frozenset(n for n in names if n)
         anywhere: set[str] = set()
         whole: set[str] = set()
         self._long: dict[str, list[str]] = {}
@@ -325,11 +337,17 @@ class Masker:
 
     def _known(self, text: str) -> str:
         out, pos = [], 0
+        scanned = path_start = 0  # where the run of the current match starts, found left to right
         for m in self._pattern.finditer(text):
             start, end = m.span()
             if start < pos:
                 continue
             found = m[0]
+            if found in self._names:
+                edge = max(text.rfind(c, scanned, start) for c in _PATH_EDGE)
+                path_start, scanned = (edge + 1 if edge >= 0 else path_start), start
+                if _as_name(text, start, end, path_start):
+                    continue
             if len(found) == _PREFIX and found in self._long:
                 end = start + next((len(f) for f in self._long[found] if text.startswith(f, start)), _PREFIX)
             out.append(text[pos:start])
@@ -350,6 +368,23 @@ class Masker:
         if isinstance(value, list):
             return [self.document(v, keep) for v in value]
         return value
+
+
+def _as_name(text: str, start: int, end: int, path_start: int) -> bool:
+    """Whether text[start:end] stands where a message gives a name: quoted after `service`,
+    `project`, ... (`service 'db'`), or a whole segment of a path relative to the checked root
+    (`a/db/compose.yaml`; an absolute path names another machine's files, not the repository's).
+    `path_start`: where the blank-free run holding text[start:end] starts."""
+    if text[end:end + 1] == "'" and _NAME_SLOT.search(text, max(0, start - 16), start):
+        return True
+    before, after = text[start - 1:start], text[end:end + 1]
+    if not (before == "/" or after == "/") or before in _NAME_GLUE or after in _NAME_GLUE:
+        return False
+    return not text.startswith("/", path_start)
+
+
+_NAME_GLUE = frozenset(string.ascii_letters + string.digits + "_-.:@")
+_PATH_EDGE = frozenset(" \t\r\n'\"`([")
 
 
 class Scrubber:

@@ -118,7 +118,22 @@ def masker(graph: Graph) -> Masker:
     well-known default credentials (`postgres`, `admin123`): public knowledge, and as ordinary
     words they would blank names out of every report (SEC003 reports them where they are set)."""
     return graph.derived("masker", lambda g: Masker(
-        v for v in secret_values_of(g) if not is_default_credential(v)))
+        (v for v in secret_values_of(g) if not is_default_credential(v)), names=structural_names(g)))
+
+
+def structural_names(graph: Graph) -> set[str]:
+    """Names the inputs give things (services, containers, projects, networks, volumes, folders
+    and files): messages name them, and a secret equal to one is not masked where it stands as
+    that name (see `Masker`)."""
+    names: set[str] = set()
+    for p in graph.projects:
+        names.update((p.name, *p.networks, *p.volumes))
+        for s in p.services:
+            names.update((s.name, s.container_name or "", s.hostname or ""))
+            names.update(n.name for n in s.networks)
+    for f in graph.files:
+        names.update(f.path.split("/"))
+    return names
 
 
 def scrubber(graph: Graph, min_length: int = 1, *, defaults: bool = True) -> Masker:

@@ -89,6 +89,28 @@ def test_masking_spares_words_that_contain_a_short_password(tmp_path):
     assert "'taiga'" not in text and "taiga:80" not in text  # the value itself is masked
 
 
+def test_a_password_equal_to_a_name_is_masked_as_a_value_not_as_the_name(tmp_path):
+    from auditor.redact import Masker
+
+    masker = Masker(["chevereto", "pdns"], names=["chevereto", "pdns", "examples"])
+    shown = masker("invalid host port 'chevereto' in 'chevereto:80' of service 'chevereto' "
+                   "(examples/chevereto/compose.yaml); PDNS_PASSWORD of service 'pdns' = pdns")
+    assert shown == ("invalid host port '****to' in '****to:80' of service 'chevereto' "
+                     "(examples/chevereto/compose.yaml); PDNS_PASSWORD of service 'pdns' = ****"
+                     ).replace("****to", "ch****to"), shown
+    assert Masker(["chevereto"])("service 'chevereto'") == "service 'ch****to'"  # not a name here
+    # an absolute path names another machine's files: its segments are not the repository's names
+    assert masker("include '/home/chevereto/x.conf'") == "include '/home/ch****to/x.conf'"
+    root = tmp_path / "r"
+    write_tree(root, {
+        "stacks/chevereto/compose.yaml":
+            "services:\n  chevereto:\n    image: ghcr.io/chevereto/chevereto:4\n"
+            "    environment:\n      CHEVERETO_DB_PASS: chevereto\n",
+    })
+    text = run("check", str(root)).stdout
+    assert "CHEVERETO_DB_PASS of service 'chevereto' holds" in text and "(ch****to)" in text, text
+
+
 def test_stderr_of_an_internal_error_quotes_nothing(tmp_path, monkeypatch):
     """An internal error prints its type only: the exception text may quote the tree."""
     from click.testing import CliRunner
