@@ -35,8 +35,11 @@ def unresolved_proxy_target(graph: Graph) -> Iterator[Problem]:
       or an application's image may run its backend beside nginx); a service name that no service, `container_name` or alias carries, a service on no
       network shared with nginx, or a container port the service neither publishes nor exposes.
 
-    Targets with variables (`$host`, or a template's `${BACKEND}` in an upstream) and external
-    host names (with dots, not served here) are not checked.
+    Templates of the official nginx image (`/etc/nginx/templates/*.template`, mounted into an
+    `nginx` service) are checked as its entrypoint renders them, with the service's environment
+    (`env_file:` and `environment:`). Targets with variables left (`$host`, or a template's
+    `${BACKEND}` without a value) and external host names (with dots, not served here) are not
+    checked.
 
     ## Why is this bad?
     nginx starts fine and answers 502 Bad Gateway on that route: the failure shows up only when

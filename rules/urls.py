@@ -242,7 +242,10 @@ def unrouted_url(graph: Graph) -> Iterator[Problem]:
     that no server for its host answers on that port, that uses TLS towards a plain-HTTP
     server, or whose path no location matches. A server-level `return` or a `location /`
     routes everything. A URL with an explicit port nginx does not listen on is left alone (it
-    goes to something else on that host).
+    goes to something else on that host). Templates of the official nginx image
+    (`/etc/nginx/templates/*.template`) are read as its entrypoint renders them, with the nginx
+    service's environment: `server_name ${NGINX_HOST};` serves the host that variable holds (a
+    variable without a value stays unknown, and serves no host known here).
 
     ## Why is this bad?
     The client gets another site's default server (and its certificate), a 404, or a failed TLS

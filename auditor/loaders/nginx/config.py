@@ -15,6 +15,7 @@ from ...model import (Loc, LoadProblem, NginxConfig, NginxListen, NginxLocation,
                      NginxUpstream, Service)
 from ...reader import Reader
 from ...templates import engine_of, neutralize
+from .envsubst import environment, render, runs_official_image, template_output
 from .includes import IncludeResolver, Runner, expand
 from .syntax import Stmt, parse_text
 from .values import parse_listen, parse_location, parse_target, parse_upstream_server
@@ -110,6 +111,16 @@ class _Loader:
 
     def runner(self, entry: str) -> tuple[Optional[Service], Optional[Runner]]:
         """The compose service whose bind mount holds `entry`, and how its container sees it."""
+        found = self.mounted(entry)
+        if found is None:
+            return None, None
+        svc, target = found
+        prefix = posixpath.dirname(target) if posixpath.basename(target) == "nginx.conf" else "/etc/nginx"
+        binds = tuple(m for m in svc.volumes if m.type == "bind")
+        return svc, Runner(mounts=binds, prefix=prefix)
+
+    def mounted(self, entry: str) -> Optional[tuple[Service, str]]:
+        """The compose service whose bind mount holds `entry`, and the path it has in there."""
         best: Optional[tuple[tuple, Service, str]] = None
         for svc, nginx_image, m in self._binds():
             source = posixpath.normpath(m.source).strip("/") if m.source else ""
@@ -125,12 +136,26 @@ class _Loader:
             rank = (not nginx_image, -len(source), svc.project, svc.name)
             if best is None or rank < best[0]:
                 best = (rank, svc, target)
-        if best is None:
-            return None, None
-        _, svc, target = best
-        prefix = posixpath.dirname(target) if posixpath.basename(target) == "nginx.conf" else "/etc/nginx"
-        binds = tuple(m for m in svc.volumes if m.type == "bind")
-        return svc, Runner(mounts=binds, prefix=prefix)
+        return None if best is None else (best[1], best[2])
+
+    def rendered(self, entry: str) -> Optional[list[Stmt]]:
+        """The statements of `entry` as the official nginx image renders it at start, when it is
+        a template mounted where that image's entrypoint looks (nginx/envsubst); None otherwise,
+        or when the rendered text does not read as nginx (the template itself is then checked)."""
+        found = self.mounted(entry)
+        if found is None or not runs_official_image(found[0]):
+            return None
+        env = environment(self.reader, found[0])
+        if template_output(found[1], env) is None:
+            return None
+        text, _problem = self.reader.read(entry)
+        if text is None:
+            return None
+        out = render(text, env)
+        if out == text:
+            return None
+        tree, problem = parse_text(entry, out, self.reader.limits.max_depth)
+        return tree if problem is None else None
 
     def _binds(self) -> list[tuple[Service, bool, object]]:
         """(service, runs an nginx image, mount) of every bind mount of the root into a
@@ -152,6 +177,7 @@ class _Loader:
         if tree is None:
             return None
         service, runner = self.runner(entry)
+        tree = self.rendered(entry) or tree
         resolver = IncludeResolver(self.reader, entry, runner)
         expansion = expand(entry, tree, self.parsed, resolver, self.reader.limits.max_include_depth)
         for p in expansion.problems:
