@@ -198,7 +198,8 @@ def plaintext_secret(graph: Graph) -> Iterator[Problem]:
 
     Also not secrets: values whose shape makes them settings (a hash scheme's name such as
     `BLF-CRYPT`, an LDAP filter `(&(objectClass=x)(uid=%n))`, an attribute map
-    `uid=user,userPassword=password`), values that call themselves examples
+    `uid=user,userPassword=password`), hashes of passwords (`$2a$14$...`, `$argon2id$...`,
+    `{SSHA}...`: not the password in clear; still masked in every output), values that call themselves examples
     (`example_postgres_password`, `invalid`), and access key ids (`AWS_ACCESS_KEY_ID`,
     `MINIO_ACCESS_KEY`, an `AKIA...` id alone): they name an account, the secret access key is
     the secret. Language-tagged code blocks of docs (`python`, `js`, ...) are code, not config.

@@ -485,6 +485,11 @@ NOT_SECRET_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"^\{?(?:BLF|BCRYPT|SHA(?:1|256|512)?|SSHA(?:256|512)?|SMD5|MD5|DES|ARGON2(?:I|D|ID)?|"
         r"PBKDF2|SCRYPT|PLAIN|CLEAR|CLEARTEXT|CRAM|DIGEST|CRYPT)(?:[-_](?:CRYPT|MD5|SHA\d*|\d+|"
         r"B64|HEX|SHA256|SHA512))*\}?$", re.I)),
+    # a hash of a password (modular crypt format: bcrypt, argon2, sha-crypt; LDAP/Dovecot
+    # `{SCHEME}` prefixes): what a service compares a login against, not the password in clear
+    ("a password hash", re.compile(
+        r"^(?:\$(?:2[abxy]?|argon2(?:id|i|d)|[156]|7|y|gy|scrypt|pbkdf2(?:-sha\d+)?)\$[^\s$]*\$\S{8,}"
+        r"|\{(?:SSHA\d*|SHA\d*|SMD5|BLF-CRYPT|ARGON2I?D?|PBKDF2[-\w]*|CRYPT|SHA\d+-CRYPT)\}\S{8,})$", re.I)),
     ("an LDAP filter", re.compile(r"^\(.*=.*\)$", re.S)),
     ("an attribute map", re.compile(r"^[\w<>\-]+=[\w<>%\-]+(?:,[\w<>\-]+=[\w<>%\-]+)+$")),
 )

@@ -264,12 +264,17 @@ def test_names_of_settings_about_passwords(name):
     ("{SSHA512}", "a password hash scheme"),
     ("(&(objectClass=person)(uid=%u))", "an LDAP filter"),
     ("uid=user,userPassword=password", "an attribute map"),
+    ("$2a$14$1l.IozJx7xQRVmlkEQ32OeEEfP5mRxTpbDTCTcXRqn19gXD8YK1pO", "a password hash"),
+    ("$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo", "a password hash"),
+    ("$6$rounds=5000$saltsalt$Zq8vKp3Lm2Xw9T", "a password hash"),
+    ("{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9gqR2Vt", "a password hash"),
 ])
 def test_setting_shapes(value, shape):
     assert setting_shape(value) == shape
 
 
-@pytest.mark.parametrize("value", ["hunter2", "FaKe-Passw0rd", "Pa(ss)=w0rd!", "a=b"])
+@pytest.mark.parametrize("value", ["hunter2", "FaKe-Passw0rd", "Pa(ss)=w0rd!", "a=b", "$ecret$Pass",
+                                   "$2a$x"])
 def test_credentials_are_not_setting_shapes(value):
     assert setting_shape(value) is None
 
