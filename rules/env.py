@@ -42,16 +42,32 @@ def duplicate_key(graph: Graph) -> Iterator[Problem]:
     refused when a line in between interpolates the key).
     """
     for env in graph.env_files:
-        seen: dict[str, list[EnvVar]] = {}
-        for i, v in enumerate(env.vars):
-            # in a template, assignments in exclusive branches (`{% if %}`/`{% else %}`) are
-            # never rendered together
-            together = [u for u in seen.get(v.key, ()) if not u.exclusive_with(v)]
-            seen.setdefault(v.key, []).append(v)
-            if not together:
+        # Grouped by key, so a file of many keys costs its length, not its square.
+        by_key: dict[str, list[EnvVar]] = {}
+        for v in env.vars:
+            by_key.setdefault(v.key, []).append(v)
+        position: dict[str, int] = {}
+        branched: dict[str, bool] = {}
+        for v in env.vars:
+            group = by_key[v.key]
+            if len(group) == 1:
                 continue
-            earlier, previous_value = together[0], together[-1].value
-            overridden = any(w.key == v.key and not w.exclusive_with(v) for w in env.vars[i + 1:])
+            k = position[v.key] = position.get(v.key, -1) + 1
+            if k == 0:
+                continue
+            if v.key not in branched:
+                branched[v.key] = any(u.branch for u in group)
+            if branched[v.key]:
+                # in a template, assignments in exclusive branches (`{% if %}`/`{% else %}`) are
+                # never rendered together
+                together = [u for u in group[:k] if not u.exclusive_with(v)]
+                if not together:
+                    continue
+                earlier, previous_value = together[0], together[-1].value
+                overridden = any(not w.exclusive_with(v) for w in group[k + 1:])
+            else:
+                earlier, previous_value = group[0], group[k - 1].value
+                overridden = k + 1 < len(group)
             if overridden:
                 outcome = "a later assignment overrides it again"
             elif v.value == previous_value:
