@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator, Literal, Optional
 
 from auditor.graph.model import Graph
@@ -133,13 +134,19 @@ def _holds_url_password(value: str) -> bool:
 def plaintext_kind(a: Assignment) -> Optional[tuple[str, str]]:
     """What secret `a` holds in clear ("a GitHub token", "a password") and why it looks like
     one ("its format", "the key name says 'password'"), or None."""
-    v = a.value.strip()
-    if a.template or a.copied or not v or k.is_public(v):
+    return _plaintext_kind(a.key or "", a.value, a.template, a.copied, a.refs)
+
+
+@lru_cache(maxsize=4096)  # files repeat values (a file of 100,000 `A=1` judges one)
+def _plaintext_kind(key: str, value: str, template: bool, copied: bool, refs: bool,
+                    ) -> Optional[tuple[str, str]]:
+    v = value.strip()
+    if template or copied or not v or k.is_public(v):
         return None
     if _holds_url_password(v):
         return None  # SEC002's (or SEC003's)
-    fmt = k.token_format_in_context(a.key or "", v)
-    if fmt == "a JSON Web Token" and a.key and k.public_key(a.key):
+    fmt = k.token_format_in_context(key, v)
+    if fmt == "a JSON Web Token" and key and k.public_key(key):
         fmt = None  # anon/public JWTs (Supabase) are shipped to browsers by design
     if fmt:
         if k.is_placeholder(v):
@@ -147,9 +154,9 @@ def plaintext_kind(a: Assignment) -> Optional[tuple[str, str]]:
         if fmt == "an AWS secret access key":
             return fmt, "40 base64 characters under an AWS secret key name"
         return fmt, "recognised by its format"
-    if a.refs:
+    if refs:
         return None  # `Bearer ${TOKEN}`: the secret is wherever TOKEN is set
-    kind = k.key_kind(a.key or "")
+    kind = k.key_kind(key)
     if kind is None or k.is_placeholder(v) or k.is_default_credential(v):
         return None
     if "://" in v or k.setting_shape(v):
@@ -159,9 +166,9 @@ def plaintext_kind(a: Assignment) -> Optional[tuple[str, str]]:
     if kind == "weak":
         if not k.looks_like_credential(v):
             return None
-        return "a secret", (f"a *_{k.key_words(a.key or '')[-1].upper()} name with a random-looking "
+        return "a secret", (f"a *_{k.key_words(key)[-1].upper()} name with a random-looking "
                             f"value ({k.entropy(v):.1f} bits per character)")
-    word = k.secret_word(a.key or "")
+    word = k.secret_word(key)
     return ("a password" if kind == "password" else "a secret"), f"the key name says {word}"
 
 
