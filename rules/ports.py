@@ -120,26 +120,30 @@ def _ident(graph: Graph, l: Listener) -> tuple:
 def _contested(graph: Graph, listeners: list[Listener]) -> list[list[Listener]]:
     """Groups of listeners that collide, each group closed under collision."""
     items = sorted(listeners, key=lambda l: (l.port, l.port_end, l.loc.path, l.loc.line, l.loc.column))
-    parent = list(range(len(items)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    hit = set()
+    # Components kept as member lists (the smaller relabelled on a union), so that a pair
+    # already joined is skipped by one comparison: n listeners on one port cost about n checks.
+    comp = list(range(len(items)))
+    members: dict[int, list[int]] = {}
     for i, a in enumerate(items):
         for j in range(i + 1, len(items)):
             b = items[j]
             if b.port > a.port_end:
                 break
+            ci, cj = comp[i], comp[j]
+            if ci == cj:
+                continue
             if _conflict(graph, a, b):
-                hit.update((i, j))
-                parent[find(j)] = find(i)
+                big, small = members.setdefault(ci, [i]), members.setdefault(cj, [j])
+                if len(big) < len(small):
+                    big, small, ci, cj = small, big, cj, ci
+                for k in small:
+                    comp[k] = ci
+                big.extend(small)
+                del members[cj]
     groups: dict[int, list[Listener]] = {}
-    for i in sorted(hit):
-        groups.setdefault(find(i), []).append(items[i])
+    for i in range(len(items)):
+        if comp[i] in members:
+            groups.setdefault(comp[i], []).append(items[i])
     return list(groups.values())
 
 
@@ -176,16 +180,26 @@ def _project_of(graph: Graph, l: Listener):
     s = graph.service(l.service)
     if s is None:
         return None
-    return next((p for p in graph.projects if p.id == s.project), None)
+    projects = graph.derived("ports.projects_by_id", lambda g: {p.id: p for p in reversed(g.projects)})
+    return projects.get(s.project)
 
 
-def _name(graph: Graph, l: Listener, group: list[Listener]) -> str:
+def _families_by_name(graph: Graph, group: list[Listener]) -> dict[str, set[str]]:
+    """The project families publishing each service name of a group, computed once per group."""
+    out: dict[str, set[str]] = {}
+    for o in group:
+        if o.kind == "compose":
+            out.setdefault(graph.service_name(o.service), set()).add(_family(graph, o))
+    return out
+
+
+def _name(graph: Graph, l: Listener, families: dict[str, set[str]]) -> str:
     if l.kind == "nginx":
         return "host nginx"
     s = graph.service(l.service)
     name = s.name if s else (l.service or "?")
-    twins = [o for o in group if o.kind == "compose" and o is not l and graph.service_name(o.service) == name
-             and _family(graph, o) != _family(graph, l)]
+    # a compose listener of the same service name in another project family
+    twins = bool(families.get(name, set()) - {_family(graph, l)})
     if s is not None and twins:
         project = _project_of(graph, l)
         where = project.files[0] if project and project.files else s.project
@@ -209,7 +223,8 @@ def _problem(graph: Graph, group: list[Listener], evidence: str, weak: bool = Fa
     where = addr.overlap_bind(first.address, later.address)
     head = f"host {ports}/{later.protocol} on {where} {'is' if low == high else 'are'}"
     compose = all(l.kind == "compose" for l in group)
-    names = [_name(graph, l, group) for l in order]
+    families_by_name = _families_by_name(graph, group)
+    names = [_name(graph, l, families_by_name) for l in order]
     if len(group) == 2 and compose and first.service == later.service:
         message = f"{head} published twice by {names[-1]}"
     elif len(group) == 2:
