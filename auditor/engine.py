@@ -106,11 +106,11 @@ def run_rules(graph: Graph, rules: Iterable[Rule], config: Config,
         severity = _severity(r, config)
         options = {**r.options, **(settings.options if settings else {})}
         try:
-            problems = list(r.check(graph, **options) if options else r.check(graph))
+            problems = cap_per_file(r.id, r.check(graph, **options) if options else r.check(graph))
         except Exception as exc:  # noqa: BLE001 - one broken rule must not lose the rest
             problems = [Problem(message=f"rule {r.id} crashed ({type(exc).__name__}); its results are missing",
                                 loc=_first_loc(graph))]
-        findings.extend(stamp(r, severity, cap_per_file(r.id, problems), clean))
+        findings.extend(stamp(r, severity, problems, clean))
     return finalize(findings)
 
 
@@ -119,26 +119,40 @@ def run_rules(graph: Graph, rules: Iterable[Rule], config: Config,
 MAX_PER_RULE_AND_FILE = 200
 
 
-def cap_per_file(rule_id: str, problems: list[Problem], cap: int = MAX_PER_RULE_AND_FILE) -> list[Problem]:
-    """At most `cap` problems per file (the first ones by line), then one summary problem."""
-    if len(problems) <= cap:
-        return problems
-    by_file: dict[str, list[Problem]] = {}
+def cap_per_file(rule_id: str, problems: Iterable[Problem], cap: int = MAX_PER_RULE_AND_FILE) -> list[Problem]:
+    """At most `cap` problems per file (the first ones by line), then one summary problem.
+
+    Read as the rule yields them, keeping at most a few times `cap` per file: a million
+    problems of one file are counted, not held."""
+    kept: dict[str, list[Problem]] = {}
+    counts: dict[str, int] = {}
     for p in problems:
-        by_file.setdefault(p.loc.path, []).append(p)
+        path = p.loc.path
+        found = kept.get(path)
+        if found is None:
+            found = kept[path] = []
+        found.append(p)
+        counts[path] = counts.get(path, 0) + 1
+        if len(found) > 4 * cap:
+            found.sort(key=_by_line)  # stable: the first cap + 1 by line, as over all of them
+            del found[cap + 1:]
     out: list[Problem] = []
-    for path, found in by_file.items():
-        if len(found) <= cap:
+    for path, found in kept.items():
+        if counts[path] <= cap:
             out.extend(found)
             continue
-        found.sort(key=lambda p: (p.loc.line, p.loc.column))
+        found.sort(key=_by_line)
         out.extend(found[:cap])
-        rest = len(found) - cap
+        rest = counts[path] - cap
         out.append(Problem(
             message=f"{rest} more {rule_id} findings in this file are not shown (at most {cap} per rule "
                     f"and file); fix the ones above, or see the file from line {found[cap].loc.line} on",
             loc=found[cap].loc, key=f"{rule_id} findings past the cap of {cap}"))
     return out
+
+
+def _by_line(p: Problem) -> tuple[int, int]:
+    return p.loc.line, p.loc.column
 
 
 def stamp(r: Rule, severity: str, problems: Iterable[Problem], clean: Optional[Masker] = None) -> list[Finding]:

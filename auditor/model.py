@@ -12,6 +12,7 @@ pydantic methods the code uses: `model_copy(update=...)`, `model_dump()`, `model
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from typing import Any, ClassVar, Literal, Optional, Union
 
 
@@ -31,16 +32,19 @@ class Frozen:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        # Only classes with tuple fields get a __post_init__: the call alone doubles the cost
+        # of creating a `Loc`, and a run creates hundreds of thousands.
+        annotations: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            if issubclass(klass, Frozen) and klass is not Frozen:
+                annotations.update(inspect.get_annotations(klass))
+        if "__post_init__" not in vars(cls) and any(
+                isinstance(t, str) and t.startswith("tuple[") for t in annotations.values()):
+            cls.__post_init__ = _tuples_post_init  # type: ignore[attr-defined]
         dataclasses.dataclass(frozen=True, kw_only=True)(cls)
         cls.model_fields = {f.name: f for f in dataclasses.fields(cls)}
         cls._tuple_fields = tuple(f.name for f in dataclasses.fields(cls)
                                   if isinstance(f.type, str) and f.type.startswith("tuple["))
-
-    def __post_init__(self) -> None:
-        for name in self._tuple_fields:
-            value = getattr(self, name)
-            if not isinstance(value, tuple):
-                object.__setattr__(self, name, tuple(value))
 
     def model_copy(self, *, update: Optional[dict[str, Any]] = None) -> Any:
         return dataclasses.replace(self, **update) if update else self
@@ -64,6 +68,13 @@ def split_service_key(key: str) -> tuple[str, str]:
     """(project id, service name) of a service key (a bare name: project "")."""
     project, _, name = key.rpartition("::")
     return project, name
+
+
+def _tuples_post_init(self: Frozen) -> None:
+    for name in self._tuple_fields:
+        value = getattr(self, name)
+        if not isinstance(value, tuple):
+            object.__setattr__(self, name, tuple(value))
 
 
 def _dump(value: Any, json: bool) -> Any:
