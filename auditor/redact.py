@@ -22,7 +22,7 @@ import re
 import string
 from typing import Iterable, Iterator, Optional
 
-from .knowledge.secrets import TOKEN_FORMATS, find_tokens, is_placeholder, is_setting, key_kind
+from .knowledge.secrets import TOKEN_FORMATS, find_tokens, has_token, is_placeholder, is_setting, key_kind
 
 
 def mask(value: str) -> str:
@@ -435,13 +435,15 @@ def secret_values(pairs: Iterable[tuple[Optional[str], str]]) -> set[str]:
     found: set[str] = set()
     for key, value in dict.fromkeys(pairs):  # a file repeating one line a million times is judged once
         v = value.strip()
-        if not v or is_placeholder(v):
+        if not v:
             continue
         # No known token format is shorter than 15 characters (a Slack token): skip the regexes.
-        if (key and key_kind(key) is not None and "://" not in v and not is_setting(v)) or (
-                len(v) >= 10 and find_tokens(v)):
+        secret = (key and key_kind(key) is not None and "://" not in v and not is_setting(v)) or (
+            len(v) >= 10 and has_token(v))
+        passwords = [pw for _start, _end, _scheme, _user, pw in _userinfo(v)] if "://" in v else []
+        if not (secret or passwords) or is_placeholder(v):  # the costlier question last
+            continue
+        if secret:
             found.add(v)
-        for _start, _end, _scheme, _user, pw in _userinfo(v):
-            if not is_placeholder(pw):
-                found.add(pw)
+        found.update(pw for pw in passwords if not is_placeholder(pw))
     return found

@@ -16,8 +16,13 @@ ALL_V4 = "0.0.0.0"
 ALL_V6 = "::"
 
 
+_IP_CHARS = frozenset("0123456789abcdefABCDEF.:[]")
+
+
 @lru_cache(maxsize=4096)
 def parse_ip(text: str) -> Optional[ipaddress._BaseAddress]:
+    if "%" not in text and not _IP_CHARS.issuperset(text):
+        return None  # a host name: no exception raised and caught for each (a scope id may be `%eth0`)
     try:
         return ipaddress.ip_address(text.strip("[]"))
     except ValueError:

@@ -107,23 +107,48 @@ class ServerIndex:
         self.servers = list(servers)
         self._exact: dict[str, list[int]] = {}
         self._patterns: list[tuple[Callable[[str], bool], int]] = []  # (matcher, server position)
+        # Wildcards by what they compare (name_matches' rules): `*.x` and `.x` by the suffix
+        # `.x` (and `.x` by `x` itself), `x.*` by the prefix `x.`; only regexes stay a list.
+        self._suffix: dict[str, list[int]] = {}
+        self._bare: dict[str, list[int]] = {}
+        self._prefix: dict[str, list[int]] = {}
         self._memo: dict[str, list[int]] = {}
         self._on_port: dict[int, list[int]] = {}
         for i, server in enumerate(self.servers):
+            # a server naming regexes tries its wildcards in turn with them, as before (an
+            # unknown regex before a matching wildcard leaves the route unknown)
+            regexes = any(n.lower().startswith("~") for n in server.server_names)
             for name in server.server_names:
                 if _is_exact(name):
                     positions = self._exact.setdefault(name.lower(), [])
                     if not positions or positions[-1] != i:
                         positions.append(i)
-                else:
+                elif regexes:
                     self._patterns.append((_matcher(name), i))
+                else:
+                    p = name.lower()
+                    if p.startswith("*."):
+                        self._suffix.setdefault(p[1:], []).append(i)
+                    elif p.startswith("."):
+                        self._suffix.setdefault(p, []).append(i)
+                        self._bare.setdefault(p[1:], []).append(i)
+                    else:  # `x.*`
+                        self._prefix.setdefault(p[:-1], []).append(i)
             for port in dict.fromkeys(l.port for l in server.listens if l.port and l.unix is None):
                 self._on_port.setdefault(port, []).append(i)
 
     def _named(self, host: str) -> list[int]:
         hit = self._memo.get(host)
         if hit is None:
-            found = set(self._exact.get(host.lower().rstrip("."), ()))
+            h = host.lower().rstrip(".")
+            found = set(self._exact.get(h, ()))
+            found.update(self._bare.get(h, ()))
+            if self._suffix or self._prefix:
+                dot = h.find(".")
+                while dot >= 0:
+                    found.update(self._suffix.get(h[dot:], ()))
+                    found.update(self._prefix.get(h[:dot + 1], ()))
+                    dot = h.find(".", dot + 1)
             found.update(i for matches, i in self._patterns if i not in found and matches(host))
             hit = self._memo[host] = sorted(found)
         return hit

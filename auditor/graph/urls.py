@@ -38,7 +38,7 @@ def find_urls(value: str) -> tuple[UrlParts, ...]:
     return _find_urls(value)
 
 
-@lru_cache(maxsize=16384)  # the graph and three SEC rules read the same values
+@lru_cache(maxsize=1 << 16)  # the graph and three SEC rules read the same values, in turn
 def _find_urls(value: str) -> tuple[UrlParts, ...]:
     out = []
     for m in _URL.finditer(value):

@@ -137,7 +137,7 @@ def _access_key_id(words: list[str]) -> bool:
     return tail and "secret" not in words and not any(w.endswith("secretaccesskey") for w in words)
 
 
-@lru_cache(maxsize=8192)  # key names repeat across files and services
+@lru_cache(maxsize=1 << 16)  # key names repeat across files, services and rules
 def key_kind(name: str) -> Optional[str]:
     """How `name` names a secret: "password", "secret", "weak" (`*_KEY`, `*_AUTH`), or None.
 
@@ -267,7 +267,7 @@ IDENTIFIER_TOKENS = frozenset({"an AWS access key id"})
 @lru_cache(maxsize=4096)  # rules and masking ask about the same (possibly megabyte) values
 def token_format(value: str) -> Optional[str]:
     """The kind of the first known secret token found in `value` ("a GitHub token"), or None."""
-    if not value or len(value) < 16:
+    if not value or len(value) < 16 or not has_token(value):
         return None
     for label, pattern in TOKEN_FORMATS:
         if label not in IDENTIFIER_TOKENS and pattern.search(value):
@@ -280,10 +280,19 @@ def token_format_in_context(key: str, value: str) -> Optional[str]:
     found = token_format(value)
     if found:
         return found
-    words = set(key_words(key))
-    if "aws" in words and key_kind(key) is not None and AWS_SECRET_KEY.match(value.strip()):
+    if AWS_SECRET_KEY.match(value.strip()) and "aws" in key_words(key) and key_kind(key) is not None:
         return "an AWS secret access key"
     return None
+
+
+@lru_cache(maxsize=1)
+def _any_token() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{pattern.pattern})" for _label, pattern in TOKEN_FORMATS))
+
+
+def has_token(text: str) -> bool:
+    """Whether `text` holds a known token anywhere (one scan of every format at once)."""
+    return _any_token().search(text) is not None
 
 
 def find_tokens(text: str) -> list[tuple[int, int]]:
