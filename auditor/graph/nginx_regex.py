@@ -65,3 +65,49 @@ def matches(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
     if found is None:
         raise RegexUnknown(pattern)
     return found
+
+
+def required_literals(pattern: str) -> tuple[str, ...]:
+    """Lower-case ASCII runs that every match of `pattern` contains (its top-level literal runs
+    of 3 or more characters), or () when that cannot be told: a filter that spares running a
+    regex against a host that lacks them. Read with Python's parser of the same syntax."""
+    return _required_literals(pattern)
+
+
+@lru_cache(maxsize=4096)
+def _required_literals(pattern: str) -> tuple[str, ...]:
+    try:
+        from re import _parser as sre  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_parse as sre  # type: ignore[no-redef]
+    try:
+        parsed = sre.parse(_PCRE_NAMED.sub("(?P<", pattern))
+    except Exception:  # noqa: BLE001 - what Python cannot read is simply not filtered
+        return ()
+    runs: list[str] = []
+    current: list[str] = []
+
+    def walk(items) -> None:
+        for op, arg in items:
+            name = getattr(op, "name", str(op))
+            if name == "LITERAL" and arg < 128:
+                current.append(chr(arg).lower())
+                continue
+            if name == "SUBPATTERN" and not arg[1] and not arg[2]:  # a plain group: its items in place
+                walk(arg[3])
+                continue
+            runs.append("".join(current))
+            current.clear()
+
+    walk(parsed)
+    runs.append("".join(current))
+    return tuple(r for r in runs if len(r) >= 3)
+
+
+def cannot_match(pattern: str, text: str) -> bool:
+    """True only when `search(pattern, text, ignore_case=True)` is surely False: an ASCII text
+    lacking one of the pattern's required literals, and a pattern RE2 runs (else the answer
+    stays RE2's, or unknown)."""
+    needed = required_literals(pattern)
+    return bool(needed) and text.isascii() and len(text) <= MAX_TEXT and any(
+        r not in text.lower() for r in needed) and _compile(pattern, True) is not None

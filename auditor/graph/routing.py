@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from ..model import NginxLocation, NginxServer
-from .nginx_regex import RegexUnknown, matches  # noqa: F401 - RegexUnknown: callers catch it
+from .nginx_regex import RegexUnknown, cannot_match, matches  # noqa: F401 - RegexUnknown: callers catch it
 
 
 def name_matches(pattern: str, host: str) -> bool:
@@ -91,7 +91,12 @@ def _matcher(pattern: str) -> Callable[[str], bool]:
     if pattern.lower().startswith("~"):
         # RE2 (nginx_regex): linear time; RegexUnknown when the pattern cannot be judged safely
         regex = pattern[1:].strip()
-        return lambda host: matches(regex, host.lower().rstrip("."), ignore_case=True)
+
+        def regex_matches(host: str) -> bool:
+            h = host.lower().rstrip(".")
+            # one regex server per site meets every URL host: most lack its literal part
+            return False if cannot_match(regex, h) else matches(regex, h, ignore_case=True)
+        return regex_matches
     return lambda host: name_matches(pattern, host)
 
 

@@ -64,28 +64,29 @@ def load_together(paths: list[str], load: Callable[[list[str]], tuple[list, list
 
 
 def load_inputs(reader: Reader, found: Discovered, *, env_files: tuple[str, ...] = (".env",)) -> Inputs:
-    from .compose.project import load_projects
-    from .docs.markdown import load_doc
-    from .env import load_env
-    from .nginx.config import load_nginx
-    from .secgroups.load import load_secgroups
-
+    # Each loader imported when its kind of file is there: a check pays only for what it reads.
     problems: list[LoadProblem] = list(found.problems)
     by_kind: dict[str, list[str]] = {}
     for f in found.files:
         by_kind.setdefault(f.kind, []).append(f.path)
 
     envs = []
+    if by_kind.get("env"):
+        from .env import load_env
     for path in by_kind.get("env", []):
         env = guarded(path, lambda p=path: load_env(reader, p), None, problems)
         if env is not None:
             envs.append(env)
 
     compose_files = by_kind.get("compose", [])
+    if compose_files:
+        from .compose.project import load_projects
     projects = load_together(compose_files, lambda paths: load_projects(reader, paths, env_files), problems)
 
     services = [s for p in projects for s in p.services]
     nginx_files = by_kind.get("nginx", [])
+    if nginx_files:
+        from .nginx.config import load_nginx
     nginx = load_together(nginx_files, lambda paths: load_nginx(reader, paths, services), problems)
 
     from .dockerfile import load_dockerfile
@@ -97,10 +98,14 @@ def load_inputs(reader: Reader, found: Discovered, *, env_files: tuple[str, ...]
             dockerfiles.append(parsed)
 
     rules = []
+    if by_kind.get("secgroup"):
+        from .secgroups.load import load_secgroups
     for path in by_kind.get("secgroup", []):
         rules.extend(guarded(path, lambda p=path: load_secgroups(reader, p, found.secgroup_formats.get(p)), [], problems))
 
     docs = []
+    if by_kind.get("docs"):
+        from .docs.markdown import load_doc
     for path in by_kind.get("docs", []):
         doc = guarded(path, lambda p=path: load_doc(reader, p), None, problems)
         if doc is not None:
