@@ -435,15 +435,13 @@ def secret_values(pairs: Iterable[tuple[Optional[str], str]]) -> set[str]:
     found: set[str] = set()
     for key, value in dict.fromkeys(pairs):  # a file repeating one line a million times is judged once
         v = value.strip()
-        if not v:
+        if not v or is_placeholder(v):  # first: cheaper than the token formats on a long value
             continue
         # No known token format is shorter than 15 characters (a Slack token): skip the regexes.
-        secret = (key and key_kind(key) is not None and "://" not in v and not is_setting(v)) or (
-            len(v) >= 10 and has_token(v))
-        passwords = [pw for _start, _end, _scheme, _user, pw in _userinfo(v)] if "://" in v else []
-        if not (secret or passwords) or is_placeholder(v):  # the costlier question last
-            continue
-        if secret:
+        if (key and key_kind(key) is not None and "://" not in v and not is_setting(v)) or (
+                len(v) >= 10 and has_token(v)):
             found.add(v)
-        found.update(pw for pw in passwords if not is_placeholder(pw))
+        for _start, _end, _scheme, _user, pw in _userinfo(v):
+            if not is_placeholder(pw):
+                found.add(pw)
     return found
