@@ -418,15 +418,14 @@ def test_unknown_source_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "choose among docker, nginx, sockets, aws" in result.output
 
 
-def test_nginx_dump_keeps_config_that_an_environment_repeats_but_masks_its_secrets(tmp_path, on_path):
-    """`SEARCH_URL=http://search_service:3001` is set in a container and proxied to by nginx:
-    masking it in the dump would fake a drift; the database password, pasted in a comment, goes."""
+def _snapshot_nginx_dump(tmp_path, on_path, comment: str, env_entry: str) -> Path:
+    """A harena snapshot whose `nginx -T` dump carries `comment` before its first server and whose
+    containers all have `env_entry` in their environment; the snapshot folder."""
     nginx_id = next(o["ID"] for o in harena_ps() if o["Service"] == "nginx")
-    dump = (HARENA_LIVE / "nginx-T.txt").read_text().replace(
-        "server {", f"# db: {HARENA_ENV['POSTGRES_PASSWORD']}\nserver {{", 1)
+    dump = (HARENA_LIVE / "nginx-T.txt").read_text().replace("server {", f"# {comment}\nserver {{", 1)
     inspect = json.loads(harena_inspect())
     for c in inspect:
-        c["Config"]["Env"].append("SEARCH_URL=http://search_service:3001")
+        c["Config"]["Env"].append(env_entry)
     f = Fakes(tmp_path / "fakes")
     f.answer("docker", ["compose", "--project-name"], HARENA_LIVE / "docker-compose-ps.json")
     f.answer("docker", ["inspect"], json.dumps(inspect))
@@ -434,6 +433,14 @@ def test_nginx_dump_keeps_config_that_an_environment_repeats_but_masks_its_secre
     on_path(f)
     live = tmp_path / "live"
     assert snapshot("-o", str(live), "--project-dir", str(HARENA), "--source", "docker,nginx").exit_code == 0
+    return live
+
+
+def test_nginx_dump_keeps_config_that_an_environment_repeats_but_masks_its_secrets(tmp_path, on_path):
+    """`SEARCH_URL=http://search_service:3001` is set in a container and proxied to by nginx:
+    masking it in the dump would fake a drift; the database password, pasted in a comment, goes."""
+    live = _snapshot_nginx_dump(tmp_path, on_path, f"db: {HARENA_ENV['POSTGRES_PASSWORD']}",
+                                "SEARCH_URL=http://search_service:3001")
     text = (live / "nginx-T.nginx.txt").read_text()
     assert "proxy_pass http://search_service:3001" in text
     assert HARENA_ENV["POSTGRES_PASSWORD"] not in text
@@ -473,16 +480,5 @@ def test_groups_known_by_name_only_are_asked_by_name(tmp_path, on_path):
 def test_a_short_secret_of_a_container_is_masked_in_the_nginx_dump(tmp_path, on_path):
     """Secrets go through the reports' one Masker, whatever their length (issue 11 §3): a
     five-character `API_TOKEN` pasted into the dump does not reach the disk."""
-    nginx_id = next(o["ID"] for o in harena_ps() if o["Service"] == "nginx")
-    dump = (HARENA_LIVE / "nginx-T.txt").read_text().replace("server {", "# Zq8#v\nserver {", 1)
-    inspect = json.loads(harena_inspect())
-    for c in inspect:
-        c["Config"]["Env"].append("API_TOKEN=Zq8#v")
-    f = Fakes(tmp_path / "fakes")
-    f.answer("docker", ["compose", "--project-name"], HARENA_LIVE / "docker-compose-ps.json")
-    f.answer("docker", ["inspect"], json.dumps(inspect))
-    f.answer("docker", ["exec", nginx_id, "nginx", "-T"], dump)
-    on_path(f)
-    live = tmp_path / "live"
-    assert snapshot("-o", str(live), "--project-dir", str(HARENA), "--source", "docker,nginx").exit_code == 0
+    live = _snapshot_nginx_dump(tmp_path, on_path, "Zq8#v", "API_TOKEN=Zq8#v")
     assert "Zq8#v" not in (live / "nginx-T.nginx.txt").read_text()
