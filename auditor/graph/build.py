@@ -410,10 +410,12 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
     for s in services.values():
         for r in s.env_files:
             readers[r.path].add(s.project)
+    by_folder: dict[str, set[str]] = defaultdict(set)  # indexed: env files x projects is a product
+    for p in inputs.projects:
+        by_folder[p.directory.strip("/")].add(p.id)
     for env in inputs.env_files:
         if env.path not in readers:
-            folder = posixpath.dirname(env.path)
-            readers[env.path] = {p.id for p in inputs.projects if p.directory.strip("/") == folder}
+            readers[env.path] = set(by_folder.get(posixpath.dirname(env.path), ()))
 
     for env in inputs.env_files:
         for v in env.vars:
