@@ -15,11 +15,13 @@ from crossplane.lexer import _lex_file_object
 
 from ...model import LoadProblem, Loc
 from ...reader import Lines
+from .lexer import lex, needs_crossplane
 
 # Appended after the text: crossplane's lexer silently stops on an unterminated quote or Lua block
 # (it swallows the StopIteration), so seeing this sentinel come back proves the text was lexed whole.
 # NUL never occurs in text the Reader accepts.
 _END = "\x00"
+_TAIL = "\n" + _END + "\n"
 
 
 class Stmt:
@@ -84,6 +86,72 @@ def _problem(path: str, message: str, line: int, column: int = 1, rule: str = "A
 
 def _tokens(text: str) -> Iterator[tuple[str, int, int, bool]]:
     """(token, line, column, quoted) for each token; comments dropped."""
+    if needs_crossplane(text):  # a Lua block: crossplane's lexer has the external lexer for it
+        return _tokens_crossplane(text)
+    if "\\\n" not in text:
+        tokens = lex(text + _TAIL)
+        if tokens and tokens[-1][0] == _END and not tokens[-1][3]:
+            # Lexed whole, and every token where `locate` finds it (see _tokens_stepwise): the
+            # only token that could reach into the sentinel is the sentinel's own.
+            del tokens[-1]
+            if "${" not in text:
+                return [(t, line, column, quoted) for t, line, column, quoted, _ in tokens
+                        if quoted or t[0] != "#"]
+            return _split_all(tokens)
+    return _tokens_stepwise(text)
+
+
+def _split_all(tokens: list[tuple[str, int, int, bool, int]]) -> Iterator[tuple[str, int, int, bool]]:
+    for token, line, column, quoted, _ in tokens:
+        if quoted:
+            yield token, line, column, quoted
+        elif token[0] == "#":
+            continue
+        elif "${" in token and (" " in token or "\t" in token):
+            yield from _split_blanks(token, line, column)
+        else:
+            yield token, line, column, quoted
+
+
+def _tokens_stepwise(text: str) -> Iterator[tuple[str, int, int, bool]]:
+    """`_tokens_crossplane`'s tokens, columns and errors, from nginx/lexer. A token's column is
+    where the lexer found it while `_Columns.locate` would find it there too: its search cursor
+    is at the end of the previous token. Otherwise (a token cut by the sentinel, or reported on
+    the line after its backslash-newline) `locate` itself is asked, until the cursors agree."""
+    size = len(text)
+    cursor, in_step = 0, True  # `_Columns.cursor`, and whether it is at the previous token's end
+    cols: Optional[_Columns] = None
+    last_line = 1
+    for token, line, column, quoted, end in lex(text + _TAIL):
+        if not quoted and token.endswith(_END):
+            rest = token[: -len(_END)]
+            if rest:  # a token cut by a backslash at the very end
+                cols = cols or _Columns(text)
+                cols.cursor = cursor
+                yield rest, line, cols.locate(rest, line, False), False
+            return
+        if in_step and end <= size and (quoted or not token.startswith("\\\n")):
+            cursor = end
+        else:
+            cols = cols or _Columns(text)
+            cols.cursor = cursor
+            column = cols.locate(token, line, quoted)
+            cursor = cols.cursor
+            in_step = cursor == end
+        last_line = line
+        if not quoted and token.startswith("#"):
+            continue
+        if not quoted and "${" in token and (" " in token or "\t" in token):
+            yield from _split_blanks(token, line, column)
+            continue
+        yield token, line, column, quoted
+    cols = cols or _Columns(text)
+    cols.cursor = cursor
+    raise _unterminated(cols, last_line)
+
+
+def _tokens_crossplane(text: str) -> Iterator[tuple[str, int, int, bool]]:
+    """`_tokens` by crossplane's own lexer (which has the Lua block lexer), columns by `locate`."""
     cols = _Columns(text)
     last_line = 1
     for token, line, quoted in _lex_file_object([text, "\n", _END, "\n"]):
@@ -97,19 +165,27 @@ def _tokens(text: str) -> Iterator[tuple[str, int, int, bool]]:
         if not quoted and token.startswith("#"):
             continue
         if not quoted and "${" in token and any(c in token for c in " \t"):
-            # crossplane keeps the blank after a `${VAR}` in the token: `server ${BACKEND}
-            # fail_timeout=0;` gives one argument where nginx reads two
-            offset = 0
-            for part in re.split(r"([ \t]+)", token):
-                if part and not part.isspace():
-                    yield part, line, column + offset, False
-                offset += len(part)
+            yield from _split_blanks(token, line, column)
             continue
         yield token, line, column, quoted
+    raise _unterminated(cols, last_line)
+
+
+def _split_blanks(token: str, line: int, column: int) -> Iterator[tuple[str, int, int, bool]]:
+    # crossplane keeps the blank after a `${VAR}` in the token: `server ${BACKEND}
+    # fail_timeout=0;` gives one argument where nginx reads two
+    offset = 0
+    for part in re.split(r"([ \t]+)", token):
+        if part and not part.isspace():
+            yield part, line, column + offset, False
+        offset += len(part)
+
+
+def _unterminated(cols: "_Columns", last_line: int) -> _SyntaxError:
     # The lexer stopped before the sentinel: it ran into the end inside a quote or a Lua block.
     line, column, char = cols.next_visible(last_line)
     what = "quoted string" if char in "\"'" else "quoted string or Lua block"
-    raise _SyntaxError(f"unterminated {what}", line, column)
+    return _SyntaxError(f"unterminated {what}", line, column)
 
 
 class _Columns:

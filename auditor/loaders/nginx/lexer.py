@@ -1,0 +1,93 @@
+"""nginx tokens exactly as crossplane's lexer gives them, from one compiled regular expression.
+
+`crossplane.lexer._lex_file_object` reads a character at a time through three generators; on a
+thousand-service stack that was most of the nginx loader's time. `lex` gives the same tokens
+(text, line, quoted) in one C scan per token, plus each token's column and end offset. What
+crossplane does, and so what this does (tests/loaders/test_nginx_lexer.py compares the two on
+generated texts and on every real nginx file of the corpus):
+
+- a backslash and the character after it are one character everywhere (`\\;` is no `;`), and
+  kept as written, except that in a quoted string `\\"` (`\\'`) becomes the quote;
+- a line counts from the character that holds its newline: a token that starts with a
+  backslash-newline is reported on the next line;
+- `#` starts a comment only where no token is under way; the comment ends before the newline
+  (or backslash-newline) and is a token of its own;
+- a quote starts a quoted string only where no token is under way (`a"b"` is one word), and the
+  string ends at the same quote; a word ends at a blank or at `{`, `}`, `;`;
+- `${` inside a word (after `$` or `\\$`) reads on, blanks excluded, until a `}`; then one more
+  character joins the word whatever it is, a blank included (`${A} b` is one word `${A} b`);
+- at the end of the text, a word still under way and an open quote or comment are dropped
+  silently (crossplane swallows the end of input).
+
+Directives that crossplane hands to an external lexer (the `*_by_lua_block` family) are not
+handled here: callers check `needs_crossplane` first and use crossplane for those texts.
+"""
+from __future__ import annotations
+
+import re
+
+from crossplane.lexer import EXTERNAL_LEXERS
+
+# `${...}` with what follows it: up to a `}` (alone or escaped), or a blank (which joins the word),
+# or the end of the text (then the word is dropped); a `}` may take one blank along.
+_BRACES = r"\\?\$\{[^\s\\}]*(?:\\[^}][^\s\\}]*)*(?:\\?\}\s?|\s|\\?\Z)"
+_TOKEN = re.compile(
+    r"\s*(?:"
+    r"(#[^\\\n]*(?:\\[^\n][^\\\n]*)*)(?:\n|\\\n)"     # 1: a comment, its end of line consumed
+    r'|("[^"\\]*(?:\\[\s\S][^"\\]*)*")'               # 2: a double-quoted string
+    r"|('[^'\\]*(?:\\[\s\S][^'\\]*)*')"               # 3: a single-quoted string
+    r"|([{};])"                                       # 4: a token of its own
+    rf"|((?:{_BRACES}|\\[\s\S]|\\\Z|[^\s\\#\"'{{}};])"  # 5: a word: its first character,
+    rf"(?:[^\s\\{{}};$]+|{_BRACES}|\\[\s\S]|\\\Z|\$)*)"  #    then the rest
+    r")")
+
+
+def needs_crossplane(text: str) -> bool:
+    """Whether `text` may name a directive that crossplane lexes with an external lexer."""
+    return _EXTERNAL_HINT in text or any(name in text for name in _OTHER_NAMES)
+
+
+# crossplane registers the Lua block directives, all `*_by_lua_block`: one substring test rules
+# them out; a name of any other form would be looked for on its own.
+_EXTERNAL_HINT = "_by_lua_block"
+_OTHER_NAMES = tuple(name for name in EXTERNAL_LEXERS if _EXTERNAL_HINT not in name)
+
+
+def lex(text: str) -> list[tuple[str, int, int, bool, int]]:
+    """(token, line, column, quoted, end offset) for each token crossplane's lexer yields for
+    `text` (which must not need crossplane, see `needs_crossplane`). The column is where the
+    token is written (its opening quote, for a quoted string), 1-based on the line that holds
+    its first character."""
+    out: list[tuple[str, int, int, bool, int]] = []
+    append = out.append
+    match = _TOKEN.scanner(text).match
+    count, rfind = text.count, text.rfind
+    size = len(text)
+    line, counted, line_start = 1, 0, 0  # `line` is the line of offset `counted`
+    while True:
+        m = match()
+        if m is None:  # the end, or an open quote or comment at the end
+            return out
+        kind = m.lastindex
+        start = m.start(kind)
+        newlines = count("\n", counted, start)
+        if newlines:
+            line += newlines
+            line_start = rfind("\n", counted, start) + 1
+        counted = start
+        token = m.group(kind)
+        if kind == 5:
+            end = m.end()
+            if end == size:  # still under way at the end of the text: crossplane drops it
+                return out
+            # a backslash-newline first counts its newline before the token starts
+            append((token, line + 1 if token.startswith("\\\n") else line, start - line_start + 1, False, end))
+        elif kind == 4:
+            append((token, line, start - line_start + 1, False, start + 1))
+        elif kind == 1:
+            append((token, line, start - line_start + 1, False, m.end(1)))
+        else:
+            body = token[1:-1]
+            if "\\" in body:  # only the string's own quote loses its backslash
+                body = body.replace("\\" + token[0], token[0])
+            append((body, line, start - line_start + 1, True, m.end()))
