@@ -61,7 +61,7 @@ def outcome(tokens) -> list:
 # ---------------------------------------------------------------- the lexer itself
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts)
 @example("server { listen 80; }")
 @example("a ${b c} d")           # the blank after `${b` joins the word
@@ -110,7 +110,7 @@ def test_every_external_lexer_hands_the_text_to_crossplane():
 # ---------------------------------------------------------------- the loader's tokens
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(nginxish)
 @example("server {\n  listen 80;\n  server_name a b;\n}\n")
 @example('x "open\n')
@@ -128,7 +128,7 @@ def test_loader_tokens_are_those_through_crossplane(text):
         assert outcome(syntax._tokens_stepwise(text)) == expected
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(nginxish)
 def test_parse_text_is_the_same_through_crossplane(text):
     assert _parsed(text) == _parsed(text, crossplane=True)
