@@ -1,7 +1,10 @@
 """User configuration: `[tool.auditor]` in pyproject.toml or `.auditor.toml`, found upwards.
 
-Validated by a pydantic model; `auditor/schemas/config.schema.json` is generated from it
-(`python -m auditor.config --schema > auditor/schemas/config.schema.json`, a test keeps them equal).
+Read into plain frozen objects by a strict reader when the file is exactly of the schema's types;
+anything else goes through the pydantic schema of `auditor.config_schema`, which coerces or
+explains (pydantic is imported only then). `auditor/schemas/config.schema.json` is generated from
+that schema (`python -m auditor.config --schema > auditor/schemas/config.schema.json`, a test keeps
+them equal).
 Every problem (an unknown key, a wrong type, a rule or option that does not exist) is a
 `ConfigError` naming the file, the line and the key, which the cli turns into exit 2.
 
@@ -10,6 +13,7 @@ Paths and globs in the file are relative to the folder that holds it; keys may b
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import re
@@ -17,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal, Optional, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from .model import Frozen
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,95 +30,71 @@ else:  # pragma: no cover
 
 Severity = Literal["error", "warning", "note"]
 FailOn = Literal["error", "warning", "note", "never"]
+_SEVERITIES = frozenset(get_args(Severity))
+_FAIL_ON = frozenset(get_args(FailOn))
+
+# The objects a run reads. Their fields, types and defaults are those of the pydantic schema in
+# `auditor.config_schema` (tests/test_config.py compares them): pydantic is imported only to
+# describe a file the strict reader below does not take as it stands, or to print the schema.
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class ComposeSection(Frozen):
+    env_files: tuple[str, ...] = (".env",)
 
 
-class ComposeSection(_Section):
-    env_files: tuple[str, ...] = Field(
-        default=(".env",),
-        description="Env files that feed compose interpolation, relative to each project's "
-        "directory (what `docker compose --env-file` would be given).",
-    )
+class RuleSection(Frozen):
+    severity: Optional[str] = None
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-class RuleSection(_Section):
-    severity: Optional[Severity] = Field(default=None, description="Replaces the rule's default severity.")
-    options: dict[str, Any] = Field(
-        default_factory=dict, description="The rule's options (see `auditor explain ID`); unknown names are errors."
-    )
+class HostsSection(Frozen):
+    public_addresses: tuple[str, ...] = ()
+    external: tuple[str, ...] = ()
+    groups: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    independent: tuple[str, ...] = ()
 
 
-class HostsSection(_Section):
-    public_addresses: tuple[str, ...] = Field(
-        default=(), description="Public IPs or hostnames of the host that runs the stack (URL004, EXP rules)."
-    )
-    external: tuple[str, ...] = Field(
-        default=(), description="Hostnames served elsewhere: a URL to one of them is never judged "
-        "against this repo's nginx, even when a server_name matches (URL002).",
-    )
-    groups: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict,
-        description="Named hosts, each with the folders (or globs) whose compose projects and nginx "
-        "configurations run on it together, e.g. server = [\".\", \"monitoring\"]. Without it, "
-        "projects of different folders share a host only on evidence (a host nginx routing to both, "
-        "a network joined by name, a shared env file, one docs file describing both).",
-    )
-    independent: tuple[str, ...] = Field(
-        default=(), description="Folders (or globs) of examples that each run alone: nothing "
-        "inferred puts a project there on a host with another project.",
-    )
+class DocsSection(Frozen):
+    synonyms: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
-class DocsSection(_Section):
-    synonyms: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict,
-        description="Extra docs table column headers per role (host_port, container_port, port, service, "
-        "container, route, destination, destination_port, domain, listen_port, variable, value), "
-        "e.g. host_port = [\"Port Hôte\"]: the docs-drift rule (DRF001) then reads such columns.",
-    )
+class LimitsSection(Frozen):
+    max_file_bytes: int = 5 * 1024 * 1024
+    max_files: int = 20_000
 
 
-class LimitsSection(_Section):
-    max_file_bytes: int = Field(default=5 * 1024 * 1024, gt=0, description="Larger files are skipped (AUD002).")
-    max_files: int = Field(default=20_000, gt=0, description="At most this many input files are read.")
-
-
-class Config(_Section):
+class Config(Frozen):
     """The `[tool.auditor]` table of pyproject.toml, or the whole of `.auditor.toml`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="auditor configuration")
-
-    include: tuple[str, ...] = Field(
-        default=(), description="Only files matching one of these globs are read.")
-    exclude: tuple[str, ...] = Field(
-        default=(), description="Files (path or file name) matching these globs are not read.")
-    select: tuple[str, ...] = Field(
-        default=(), description="Only these rules: ids, names or family prefixes (default: all).")
-    ignore: tuple[str, ...] = Field(
-        default=(), description="Never these rules: ids, names or family prefixes.")
-    extend_select: tuple[str, ...] = Field(
-        default=(), description="Add these rules to the selection.")
-    fail_on: Optional[FailOn] = Field(
-        default=None, description="Lowest severity that makes the exit code 1 (default error).")
-    baseline: Optional[str] = Field(
-        default=None, description="Baseline file (from `auditor baseline`): its findings are not reported."
-    )
-    per_file_ignores: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, description="Glob → rules (ids, names or prefixes) not reported in matching files."
-    )
-    rules: dict[str, RuleSection] = Field(
-        default_factory=dict, description="Per rule (id or name): severity and options."
-    )
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    fail_on: Optional[str] = None
+    baseline: Optional[str] = None
+    per_file_ignores: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    rules: dict[str, RuleSection] = dataclasses.field(default_factory=dict)
     compose: ComposeSection = ComposeSection()
     hosts: HostsSection = HostsSection()
     docs: DocsSection = DocsSection()
     limits: LimitsSection = LimitsSection()
+    # where it was read from, and the root its globs were rebased to: not part of its value
+    _source: Optional[Path] = dataclasses.field(default=None, compare=False, repr=False,
+                                                metadata={"exclude": True})
+    _root: Optional[Path] = dataclasses.field(default=None, compare=False, repr=False,
+                                              metadata={"exclude": True})
 
-    _source: Optional[Path] = PrivateAttr(default=None)
-    _root: Optional[Path] = PrivateAttr(default=None)
+    @classmethod
+    def model_validate(cls, data: Any) -> "Config":
+        """A configuration from a table, as the schema validates it (pydantic's ValidationError
+        when it does not)."""
+        strict = _strict_config(data)
+        if strict is not None:
+            return strict
+        from . import config_schema
+
+        return _from_schema(config_schema.Config.model_validate(data))
 
     @property
     def source(self) -> Optional[Path]:
@@ -170,9 +150,89 @@ class Config(_Section):
                     "independent": tuple(fix(p) for p in self.hosts.independent),
                 }),
             })
-        rebased._source = self._source
-        rebased._root = Path(root)
-        return rebased
+        return rebased.model_copy(update={"_source": self._source, "_root": Path(root)})
+
+
+def _strings(value: Any) -> Optional[tuple[str, ...]]:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _string_lists(value: Any) -> Optional[dict[str, tuple[str, ...]]]:
+    if not isinstance(value, dict):
+        return None
+    out = {k: _strings(v) for k, v in value.items()}
+    return out if all(isinstance(k, str) and v is not None for k, v in out.items()) else None  # type: ignore[misc]
+
+
+def _section(cls: type, value: Any, readers: dict) -> Any:
+    """A section from a table whose every key is known and every value already of its type
+    (None: anything else, left to pydantic, which coerces or explains)."""
+    if not isinstance(value, dict) or not set(value) <= set(readers):
+        return None
+    fields = {}
+    for key, raw in value.items():
+        read = readers[key](raw)
+        if read is None:
+            return None
+        fields[key] = read
+    return cls(**fields)
+
+
+def _positive_int(value: Any) -> Optional[int]:
+    return value if type(value) is int and value > 0 else None
+
+
+def _one_of(allowed: frozenset) -> Any:
+    return lambda value: value if isinstance(value, str) and value in allowed else None
+
+
+def _text(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) else None
+
+
+def _rule_section(value: Any) -> Optional[RuleSection]:
+    options = lambda v: dict(v) if isinstance(v, dict) and all(isinstance(k, str) for k in v) else None  # noqa: E731
+    return _section(RuleSection, value, {"severity": _one_of(_SEVERITIES), "options": options})
+
+
+def _rules(value: Any) -> Optional[dict[str, RuleSection]]:
+    if not isinstance(value, dict):
+        return None
+    out = {k: _rule_section(v) for k, v in value.items()}
+    return out if all(isinstance(k, str) and v is not None for k, v in out.items()) else None  # type: ignore[misc]
+
+
+_CONFIG_READERS: dict = {
+    **{name: _strings for name in ("include", "exclude", "select", "ignore", "extend_select")},
+    "fail_on": _one_of(_FAIL_ON),
+    "baseline": _text,
+    "per_file_ignores": _string_lists,
+    "rules": _rules,
+    "compose": lambda v: _section(ComposeSection, v, {"env_files": _strings}),
+    "hosts": lambda v: _section(HostsSection, v, {"public_addresses": _strings, "external": _strings,
+                                                  "groups": _string_lists, "independent": _strings}),
+    "docs": lambda v: _section(DocsSection, v, {"synonyms": _string_lists}),
+    "limits": lambda v: _section(LimitsSection, v, {"max_file_bytes": _positive_int, "max_files": _positive_int}),
+}
+
+
+def _strict_config(data: Any) -> Optional[Config]:
+    """The configuration when `data` is already exactly of the schema's types (what TOML gives
+    for a valid file); None for anything else."""
+    return _section(Config, data, _CONFIG_READERS)
+
+
+def _from_schema(model: Any) -> Config:
+    """The plain configuration of a validated pydantic one."""
+    dumped = model.model_dump()
+    return Config(**{
+        **dumped,
+        "rules": {k: RuleSection(**v) for k, v in dumped["rules"].items()},
+        "compose": ComposeSection(**dumped["compose"]), "hosts": HostsSection(**dumped["hosts"]),
+        "docs": DocsSection(**dumped["docs"]), "limits": LimitsSection(**dumped["limits"]),
+    })
 
 
 class ConfigError(Exception):
@@ -180,7 +240,9 @@ class ConfigError(Exception):
 
 
 def json_schema() -> dict:
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **Config.model_json_schema()}
+    from .config_schema import json_schema
+
+    return json_schema()
 
 
 def render_schema() -> str:
@@ -275,13 +337,16 @@ def load_config(path: Optional[Path], *, named: bool = False) -> Config:
             raise ConfigError(f"{path}: [tool.auditor] must be a table")
     data = _normalise(data)
     locate = _Locator(text, prefix)
-    try:
-        config = Config.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError("\n".join(_describe(path, locate, e) for e in exc.errors())) from None
+    config = _strict_config(data)
+    if config is None:
+        from pydantic import ValidationError
+
+        try:
+            config = Config.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError("\n".join(_describe(path, locate, e) for e in exc.errors())) from None
     config = _check_rules(config, path, locate)
-    config._source = Path(path).resolve()
-    return config
+    return config.model_copy(update={"_source": Path(path).resolve()})
 
 
 _SECTIONS = {"compose", "hosts", "docs", "limits"}
@@ -301,9 +366,13 @@ def _normalise(data: dict) -> dict:
     return out
 
 
-def _model_at(loc: tuple) -> Optional[type[BaseModel]]:
-    """The model class of the table at `loc` (a pydantic error location), if there is one."""
-    model: type[BaseModel] = Config
+def _model_at(loc: tuple) -> Any:
+    """The schema's model class of the table at `loc` (a pydantic error location), if there is one."""
+    from pydantic import BaseModel
+
+    from .config_schema import Config as Schema
+
+    model: type[BaseModel] = Schema
     parts = [p for p in loc]
     while parts:
         name = parts.pop(0)

@@ -56,6 +56,68 @@ def test_schema_file_is_the_models_schema():
     assert committed == proc.stdout
 
 
+def _plain_fields(cls) -> dict:
+    import dataclasses
+
+    return {f.name: (f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default)
+            for f in dataclasses.fields(cls) if not f.name.startswith("_")}
+
+
+@pytest.mark.parametrize("name", ["Config", "ComposeSection", "RuleSection", "HostsSection",
+                                  "DocsSection", "LimitsSection"])
+def test_plain_objects_have_the_schemas_fields_and_defaults(name):
+    """A run reads plain objects; pydantic only describes: the two must not drift apart."""
+    from auditor import config, config_schema
+
+    schema = getattr(config_schema, name)
+    plain = _plain_fields(getattr(config, name))
+    assert list(plain) == list(schema.model_fields)
+    for field, default in plain.items():
+        want = schema.model_fields[field].get_default(call_default_factory=True)
+        if hasattr(want, "model_dump"):
+            assert default.model_dump() == want.model_dump(), field
+        else:
+            assert default == want, field
+
+
+def _toml_values():
+    from hypothesis import strategies as st
+
+    scalar = st.one_of(st.text(max_size=4), st.integers(-3, 3), st.booleans(), st.floats(allow_nan=False),
+                       st.sampled_from(["error", "warning", "note", "never", "EXP005", ".env"]))
+    return st.recursive(scalar, lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["severity", "options", "env_files", "groups", "x", "max_files"]),
+                        inner, max_size=3)), max_leaves=8)
+
+
+def test_strict_reader_agrees_with_the_schema():
+    """Whatever the strict reader takes, pydantic takes too, with the same values; what it does
+    not take goes to pydantic (which coerces or explains), so results never depend on the path."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from pydantic import ValidationError
+
+    from auditor import config, config_schema
+
+    keys = st.sampled_from(["include", "select", "fail_on", "baseline", "per_file_ignores", "rules",
+                            "compose", "hosts", "docs", "limits", "unknown"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.dictionaries(keys, _toml_values(), max_size=4))
+    def agree(data):
+        strict = config._strict_config(data)
+        try:
+            schema = config_schema.Config.model_validate(data)
+        except ValidationError:
+            assert strict is None, data
+            return
+        if strict is not None:
+            assert strict == config._from_schema(schema), data
+
+    agree()
+
+
 def test_readme_configuration_example_is_valid(tmp_path):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Configuration", 1)[1]
