@@ -24,7 +24,7 @@ LAYERS = [
     ("auditor.loaders",),                                   # formats -> model
     ("auditor.graph",),                                     # the joins
     ("auditor.registry", "auditor.rules"),                  # rules over the graph
-    ("auditor.engine", "auditor.config", "auditor.suppress", "auditor.baseline", "auditor.stacks",
+    ("auditor.engine", "auditor.config", "auditor.config_schema", "auditor.suppress", "auditor.baseline", "auditor.stacks",
      "auditor.stdin", "auditor.report"),
     ("auditor.reporters", "auditor.fix", "auditor.snapshot"),  # consumers of the engine's results
     ("auditor.cli", "auditor.__main__", "auditor.rule_pages"),
