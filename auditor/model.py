@@ -12,8 +12,8 @@ pydantic methods the code uses: `model_copy(update=...)`, `model_dump()`, `model
 from __future__ import annotations
 
 import dataclasses
-import inspect
-from typing import Any, ClassVar, Literal, Optional, Union
+import operator
+from typing import Any, Callable, ClassVar, Literal, Optional, Union
 
 
 def Field(default: Any = dataclasses.MISSING, *, default_factory: Any = dataclasses.MISSING,
@@ -29,6 +29,8 @@ class Frozen:
 
     model_fields: ClassVar[dict[str, dataclasses.Field]] = {}
     _tuple_fields: ClassVar[tuple[str, ...]] = ()
+    _compared: ClassVar[Callable[[Any], Any]]
+    _shown: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -37,14 +39,37 @@ class Frozen:
         annotations: dict[str, Any] = {}
         for klass in reversed(cls.__mro__):
             if issubclass(klass, Frozen) and klass is not Frozen:
-                annotations.update(inspect.get_annotations(klass))
+                annotations.update(vars(klass).get("__annotations__", {}))
         if "__post_init__" not in vars(cls) and any(
                 isinstance(t, str) and t.startswith("tuple[") for t in annotations.values()):
             cls.__post_init__ = _tuples_post_init  # type: ignore[attr-defined]
-        dataclasses.dataclass(frozen=True, kw_only=True)(cls)
-        cls.model_fields = {f.name: f for f in dataclasses.fields(cls)}
-        cls._tuple_fields = tuple(f.name for f in dataclasses.fields(cls)
+        if cls.__doc__ is None:
+            cls.__doc__ = cls.__name__  # else dataclasses builds one from inspect.signature
+        # dataclasses generates __init__ and the frozen __setattr__/__delattr__ only: equality,
+        # hashing and repr are Frozen's, by field values (compiling them per class costs a
+        # small check more than using them).
+        dataclasses.dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)
+        fields = dataclasses.fields(cls)
+        cls.model_fields = {f.name: f for f in fields}
+        cls._tuple_fields = tuple(f.name for f in fields
                                   if isinstance(f.type, str) and f.type.startswith("tuple["))
+        compared = [f.name for f in fields if f.compare]
+        cls._compared = operator.attrgetter(*compared) if compared else _no_values  # type: ignore[assignment]
+        cls._shown = tuple(f.name for f in fields if f.repr)
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if other.__class__ is self.__class__:
+            return self._compared(self) == self._compared(other)  # type: ignore[arg-type]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._compared(self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
+        return f"{self.__class__.__qualname__}({shown})"
 
     def model_copy(self, *, update: Optional[dict[str, Any]] = None) -> Any:
         return dataclasses.replace(self, **update) if update else self
@@ -68,6 +93,10 @@ def split_service_key(key: str) -> tuple[str, str]:
     """(project id, service name) of a service key (a bare name: project "")."""
     project, _, name = key.rpartition("::")
     return project, name
+
+
+def _no_values(_: Any) -> tuple:
+    return ()
 
 
 def _tuples_post_init(self: Frozen) -> None:
