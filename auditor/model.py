@@ -65,7 +65,20 @@ class Frozen:
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self._compared(self))
+        # Cached: objects nest (a service holds ports holding locations), and sets and dict
+        # keys of them would otherwise rehash whole trees again and again.
+        d = self.__dict__
+        h = d.get("_hash_")
+        if h is None:
+            h = d["_hash_"] = hash(self._compared(self))
+        return h
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a string's hash differs between processes: never carry a cached one along
+        return {k: v for k, v in self.__dict__.items() if k != "_hash_"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)

@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 from typing import Iterable, Mapping, Optional
 
-from ..model import Inputs, Loc, NginxConfig, NginxServer, Service, split_service_key
+from ..model import Inputs, Loc, NginxConfig, NginxServer, PortMapping, Service, split_service_key
 from . import addresses as addr
 from .deployments import NginxPlacement, plan
 from .model import Exposure, Graph, Listener, ProxyLink, UrlRef
@@ -174,6 +174,7 @@ def _proxy_links(inputs: Inputs, services: dict[str, Service], names: dict[str, 
                  host_ports: dict[str, dict[int, list[Listener]]], placements: dict[str, NginxPlacement],
                  host_of: dict[str, str]) -> list[ProxyLink]:
     links: list[ProxyLink] = []
+    local_of: dict[str, _Local] = {}  # by host: its services, gathered once (not once per config)
     for config in inputs.nginx:
         where = placements.get(config.id)
         # mounted into a service (the loader), or copied into the image a service builds
@@ -182,7 +183,9 @@ def _proxy_links(inputs: Inputs, services: dict[str, Service], names: dict[str, 
         unknown = where is not None and where.where == "unknown"
         host = host_of.get(config.id) or (host_of.get(runner.project, "") if runner else "")
         by_port = host_ports.get(host, {})
-        local = {k: s for k, s in services.items() if host_of.get(s.project) == host}
+        local = local_of.get(host)
+        if local is None:
+            local = local_of[host] = _Local({k: s for k, s in services.items() if host_of.get(s.project) == host})
         own_ports = {l.port for s in config.servers for l in s.listens}
         upstreams = {u.name: u for u in config.upstreams}
         for server in config.servers:
@@ -212,9 +215,40 @@ def _proxy_links(inputs: Inputs, services: dict[str, Service], names: dict[str, 
     return links
 
 
+class _Local:
+    """The services of one host, with their published ports indexed by container port (for the
+    hints of a target nothing listens on)."""
+
+    def __init__(self, services: dict[str, Service]):
+        self.services = services
+        self._published: Optional[dict[int, list[tuple[str, int]]]] = None
+        self._wide: list[tuple[str, PortMapping]] = []  # ranges too wide to index port by port
+
+    def published_for(self, container_port: int) -> list[tuple[str, int]]:
+        """(service name, host port) of each mapping that publishes `container_port`."""
+        if self._published is None:
+            self._published = defaultdict(list)
+            for s in self.services.values():
+                for m in s.ports:
+                    if m.published is None:
+                        continue
+                    low, high = m.target_range
+                    if high - low > 256:
+                        self._wide.append((s.name, m))
+                        continue
+                    for port in range(low, high + 1):
+                        self._published[port].append((s.name, m.published + port - low))
+        found = list(self._published.get(container_port, ()))
+        for name, m in self._wide:
+            published = m.host_port(container_port)
+            if published is not None:
+                found.append((name, published))
+        return found
+
+
 def _resolve(config: NginxConfig, server: NginxServer, location: Optional[str], host: str,
              port: Optional[int], scheme: str, loc: Loc, runner: Optional[Service], own_ports: set[int],
-             services: dict[str, Service], names: dict[str, list[Service]],
+             local: _Local, names: dict[str, list[Service]],
              by_port: dict[int, list[Listener]], unknown: bool = False) -> ProxyLink:
     host = host.lower()
     if port is None:
@@ -239,7 +273,7 @@ def _resolve(config: NginxConfig, server: NginxServer, location: Optional[str], 
             l = host_listener(by_port, via, port)
             if l is None:
                 return ProxyLink(**base, kind="unresolved",
-                                 reason=_nothing_listens(by_port, services, via, port, on_host))
+                                 reason=_nothing_listens(by_port, local, via, port, on_host))
             if l.kind == "nginx":
                 return ProxyLink(**base, kind="nginx")
             return ProxyLink(**base, kind="service", service=l.service, container_port=l.target_for(port))
@@ -304,7 +338,7 @@ def _shares_network(a: Service, b: Service) -> bool:
     return False
 
 
-def _nothing_listens(by_port: dict[int, list[Listener]], services: dict[str, Service], via: str,
+def _nothing_listens(by_port: dict[int, list[Listener]], local: _Local, via: str,
                      port: int, on_host: bool) -> str:
     """Why host:port reaches nothing, with what comes closest (other binds, profiles, the
     service whose container port it is) so the fix is obvious."""
@@ -315,18 +349,13 @@ def _nothing_listens(by_port: dict[int, list[Listener]], services: dict[str, Ser
         bound = sorted({l.address or "*" for l in active})
         return f"port {port} is published only on {', '.join(bound)}, which {where} does not reach"
     if compose:
-        s = services.get(compose[0].service or "")
+        s = local.services.get(compose[0].service or "")
         profiles = "', '".join(s.profiles) if s else ""
         return (f"port {port} is published only by '{s.name if s else compose[0].service}', "
                 f"which runs only under profile '{profiles}'")
     why = f"nothing on the host listens on {via}:{port}" if on_host else f"nothing listens on {where}"
-    hints = []
-    for s in services.values():
-        for m in s.ports:
-            published = m.host_port(port)
-            if published is not None:
-                hints.append(f"service '{s.name}' uses container port {port}, published on host port "
-                             f"{published}")
+    hints = [f"service '{name}' uses container port {port}, published on host port {published}"
+             for name, published in local.published_for(port)]
     return f"{why} ({'; '.join(sorted(set(hints))[:3])})" if hints else why
 
 

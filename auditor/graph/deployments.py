@@ -491,7 +491,8 @@ def _place_nginx(inputs: Inputs, projects: dict[str, ComposeProject], family_of:
     builders = _builders(inputs, projects)
     contexts = {path: sorted({_ctx for _ctx, _ in found}) for path, found in builders.items()}
     out: list[NginxPlacement] = []
-    instance_links: dict[str, dict[str, str]] = defaultdict(dict)  # instance -> family -> why
+    # instance -> family -> (why, the config that shows it)
+    instance_links: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
     instance_host: dict[str, str] = {}
     pending: list[NginxConfig] = []
     for config in inputs.nginx:
@@ -535,14 +536,14 @@ def _place_nginx(inputs: Inputs, projects: dict[str, ComposeProject], family_of:
             if len(nearest) == 1:
                 f = nearest[0]
                 instance_links[key].setdefault(
-                    f, f"the host nginx {config.id} proxies to 127.0.0.1:{port}, which "
-                       f"'{candidates[f].name}' of {f} publishes")
+                    f, (f"the host nginx {config.id} proxies to 127.0.0.1:{port}, which "
+                        f"'{candidates[f].name}' of {f} publishes", config.id))
         configured = next((n for n, pats in sorted(groups.items()) if matches(config.id, pats)), None)
         if configured:
             instance_host.setdefault(key, f"the configuration puts it on host '{configured}'")
             chosen = [f for f in family_of.values() if matches(projects[f].directory, groups[configured])]
             for f in sorted(set(chosen)):
-                instance_links[key].setdefault(f, f"the configuration puts it on host '{configured}'")
+                instance_links[key].setdefault(f, (f"the configuration puts it on host '{configured}'", config.id))
         if any(part in _HOST_LAYOUT for part in config.id.split("/")[:-1]):
             instance_host.setdefault(key, "it sits in a sites-available/sites-enabled folder, "
                                           "the layout of a host nginx")
@@ -551,14 +552,17 @@ def _place_nginx(inputs: Inputs, projects: dict[str, ComposeProject], family_of:
             # container, which a Dockerfile would show) reaches its loopback targets
             instance_host.setdefault(key, "it proxies only to loopback addresses and no service "
                                           "mounts it")
+    joined: set[str] = set()
     for config in pending:
         key = _instance_key(config.id)
         links = instance_links.get(key, {})
         if links:
             first = sorted(links)[0]
-            out.append(NginxPlacement(config=config.id, where="host", evidence=links[first]))
-            for f, why in sorted(links.items()):
-                join([f, key], Evidence(text=why, loc=Loc(path=config.id)))
+            out.append(NginxPlacement(config=config.id, where="host", evidence=links[first][0]))
+            if key not in joined:  # the instance's links, once (not once per file of it)
+                joined.add(key)
+                for f, (why, shown_by) in sorted(links.items()):
+                    join([f, key], Evidence(text=why, loc=Loc(path=shown_by)))
         elif key in instance_host:
             out.append(NginxPlacement(config=config.id, where="host", evidence=instance_host[key]))
             # with no route to a project, it is placed with the project of its nearest

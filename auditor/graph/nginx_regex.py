@@ -104,6 +104,11 @@ def _required_literals(pattern: str) -> tuple[str, ...]:
     return tuple(r for r in runs if len(r) >= 3)
 
 
+def compiles(pattern: str) -> bool:
+    """Whether RE2 runs `pattern` (caseless, as nginx's server names are matched)."""
+    return _compile(pattern, True) is not None
+
+
 def cannot_match(pattern: str, text: str) -> bool:
     """True only when `search(pattern, text, ignore_case=True)` is surely False: an ASCII text
     lacking one of the pattern's required literals, and a pattern RE2 runs (else the answer

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from ..model import NginxLocation, NginxServer
-from .nginx_regex import RegexUnknown, cannot_match, matches  # noqa: F401 - RegexUnknown: callers catch it
+from .nginx_regex import MAX_TEXT, RegexUnknown, cannot_match, compiles, matches, required_literals  # noqa: F401 - RegexUnknown: callers catch it
 
 
 def name_matches(pattern: str, host: str) -> bool:
@@ -119,6 +119,7 @@ class ServerIndex:
         self._prefix: dict[str, list[int]] = {}
         self._memo: dict[str, list[int]] = {}
         self._on_port: dict[int, list[int]] = {}
+        regex_texts: list[Optional[str]] = []  # per entry of _patterns: the regex, for _gram_index
         for i, server in enumerate(self.servers):
             # a server naming regexes tries its wildcards in turn with them, as before (an
             # unknown regex before a matching wildcard leaves the route unknown)
@@ -130,6 +131,7 @@ class ServerIndex:
                         positions.append(i)
                 elif regexes:
                     self._patterns.append((_matcher(name), i))
+                    regex_texts.append(name[1:].strip() if name.lower().startswith("~") else None)
                 else:
                     p = name.lower()
                     if p.startswith("*."):
@@ -141,6 +143,19 @@ class ServerIndex:
                         self._prefix.setdefault(p[:-1], []).append(i)
             for port in dict.fromkeys(l.port for l in server.listens if l.port and l.unix is None):
                 self._on_port.setdefault(port, []).append(i)
+        self._by_gram, self._always = _gram_index(regex_texts)
+
+    def _regex_candidates(self, h: str) -> Iterable[tuple[Callable[[str], bool], int]]:
+        """The regex entries that may match host `h`, in order: each regex with a required
+        literal is filed under one three-letter piece of it, and a host lacking that piece is
+        one `cannot_match` would refuse anyway (one regex server per site would otherwise meet
+        every URL host)."""
+        if not self._by_gram or not h.isascii() or len(h) > MAX_TEXT:
+            return self._patterns
+        chosen = set(self._always)
+        for k in range(len(h) - 2):
+            chosen.update(self._by_gram.get(h[k:k + 3], ()))
+        return [self._patterns[k] for k in sorted(chosen)]
 
     def _named(self, host: str) -> list[int]:
         hit = self._memo.get(host)
@@ -154,7 +169,8 @@ class ServerIndex:
                     found.update(self._suffix.get(h[dot:], ()))
                     found.update(self._prefix.get(h[:dot + 1], ()))
                     dot = h.find(".", dot + 1)
-            found.update(i for matches, i in self._patterns if i not in found and matches(host))
+            if self._patterns:
+                found.update(i for matches, i in self._regex_candidates(h) if i not in found and matches(host))
             hit = self._memo[host] = sorted(found)
         return hit
 
@@ -177,6 +193,29 @@ class ServerIndex:
         on_port = [self.servers[i] for i in self._on_port.get(port, ())] if port else []
         flagged = [s for s in on_port if any(l.port == port and l.default_server for l in s.listens)]
         return (flagged or on_port or [None])[0]
+
+
+def _gram_index(regexes: list[Optional[str]]) -> tuple[dict[str, list[int]], list[int]]:
+    """(three-letter piece -> positions of the regexes filed under it, positions always tried).
+    Each regex RE2 runs and that has required literals is filed under its piece the fewest
+    regexes share, so a common `.example.com` does not file them all together."""
+    grams: list[set[str]] = []
+    count: dict[str, int] = {}
+    for regex in regexes:
+        pieces: set[str] = set()
+        if regex is not None and compiles(regex):
+            pieces = {r[k:k + 3] for r in required_literals(regex) for k in range(len(r) - 2)}
+        grams.append(pieces)
+        for g in pieces:
+            count[g] = count.get(g, 0) + 1
+    by_gram: dict[str, list[int]] = {}
+    always: list[int] = []
+    for k, pieces in enumerate(grams):
+        if pieces:
+            by_gram.setdefault(min(pieces, key=lambda g: (count[g], g)), []).append(k)
+        else:
+            always.append(k)
+    return by_gram, always
 
 
 def tls_on(server: NginxServer, port: int) -> bool:

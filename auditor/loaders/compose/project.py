@@ -382,7 +382,7 @@ def _compose_file_setting(session: "_Session", directories: Sequence[str], env_f
     instead of the default file. Files that do not exist are left out; none left, no setting."""
     out: dict[str, tuple[list[str], str]] = {}
     for directory in directories:
-        values, used, _ = interpolation_env(session.reader, directory, env_files)
+        values, used, _ = session.interpolation_env(directory, env_files)
         setting = values.get("COMPOSE_FILE", "").strip()
         if not setting or not used:
             continue
@@ -436,6 +436,7 @@ class _Session:
         self.problems: list[LoadProblem] = []
         self._docs: dict[str, Optional[list[YMap]]] = {}
         self._env: dict[tuple[str, tuple[str, ...]], tuple[dict[str, str], list[str], list[LoadProblem]]] = {}
+        self._facts: dict[tuple[str, str], Any] = {}
 
     def result_problems(self) -> list[LoadProblem]:
         return list(dict.fromkeys(self.problems))
@@ -466,49 +467,66 @@ class _Session:
         self._docs[path] = docs
         return docs
 
-    def service_names(self, path: str) -> Optional[set[str]]:
-        docs = self.documents(path)
-        if docs is None:
-            return None
-        names: set[str] = set()
-        for doc in docs:
-            services = doc.get("services")
-            if isinstance(services, dict):
-                names.update(str(k) for k in services)
-        return names
+    # Grouping asks these of every file against every candidate base of its folder: each is
+    # computed once per file.
 
-    def incomplete_services(self, path: str) -> set[str]:
+    def service_names(self, path: str) -> Optional[frozenset[str]]:
+        key = ("names", path)
+        if key not in self._facts:
+            docs = self.documents(path)
+            names: Optional[set[str]] = None
+            if docs is not None:
+                names = set()
+                for doc in docs:
+                    services = doc.get("services")
+                    if isinstance(services, dict):
+                        names.update(str(k) for k in services)
+            self._facts[key] = None if names is None else frozenset(names)
+        return self._facts[key]
+
+    def incomplete_services(self, path: str) -> frozenset[str]:
         """Services of a file that cannot run from it alone: no image, build or extends."""
-        out: set[str] = set()
-        for doc in self.documents(path) or ():
-            services = doc.get("services")
-            if isinstance(services, dict):
-                out.update(str(k) for k, v in services.items()
-                           if isinstance(v, dict) and not ({"image", "build", "extends"} & set(v)))
-        return out
+        key = ("incomplete", path)
+        if key not in self._facts:
+            out: set[str] = set()
+            for doc in self.documents(path) or ():
+                services = doc.get("services")
+                if isinstance(services, dict):
+                    out.update(str(k) for k, v in services.items()
+                               if isinstance(v, dict) and not ({"image", "build", "extends"} & set(v)))
+            self._facts[key] = frozenset(out)
+        return self._facts[key]
 
-    def service_refs(self, path: str) -> set[str]:
+    def service_refs(self, path: str) -> frozenset[str]:
         """Services a file's services refer to: `depends_on`, `links`, `volumes_from`,
         `network_mode: service:x`, `extends` within the project."""
-        refs: set[str] = set()
-        for doc in self.documents(path) or ():
-            services = doc.get("services")
-            if not isinstance(services, dict):
-                continue
-            for svc in services.values():
-                if isinstance(svc, dict):
-                    refs |= _refs_of(svc)
-        return refs
+        key = ("refs", path)
+        if key not in self._facts:
+            refs: set[str] = set()
+            for doc in self.documents(path) or ():
+                services = doc.get("services")
+                if not isinstance(services, dict):
+                    continue
+                for svc in services.values():
+                    if isinstance(svc, dict):
+                        refs |= _refs_of(svc)
+            self._facts[key] = frozenset(refs)
+        return self._facts[key]
+
+    def interpolation_env(self, directory: str, env_files: Sequence[str],
+                          ) -> tuple[dict[str, str], list[str], list[LoadProblem]]:
+        """`interpolation_env` of a folder, read once: the folder's projects, and grouping's
+        look for COMPOSE_FILE, read the same env files."""
+        key = (directory, tuple(env_files))
+        if key not in self._env:
+            self._env[key] = interpolation_env(self.reader, directory, env_files)
+        return self._env[key]
 
     def project(self, files: Sequence[str], env_files: Sequence[str], directory: str,
                 group: Optional[Group] = None) -> Optional[ComposeProject]:
         if self.documents(files[0]) is None:
             return None  # compose cannot load a project whose base file is unreadable
-        # Projects of one folder read the same env files: read them once.
-        key = (directory, tuple(env_files))
-        if key not in self._env:
-            self._env[key] = interpolation_env(self.reader, directory, env_files)
-        env, sources, problems = self._env[key]
+        env, sources, problems = self.interpolation_env(directory, env_files)
         self.problems.extend(problems)
         load = _ProjectLoad(self, directory, env, sources)
         load.deploy_env = _dangling(self.reader, directory, env_files)
