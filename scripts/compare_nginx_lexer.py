@@ -5,7 +5,8 @@
 Every `*.conf`, `*.conf.template` and file with `nginx` in its path under the folders is lexed
 both ways: `auditor.loaders.nginx.lexer.lex` against `crossplane.lexer._lex_file_object` (token,
 line, quoted), the loader's tokens (`syntax._tokens` against `syntax._tokens_crossplane`:
-columns and errors too) and `parse_text`'s trees and problems. Prints the files compared and
+columns and errors too) and `parse_text`'s trees and problems (its one-pass reading of plain
+files against crossplane's tokens). Prints the files compared and
 every difference; exit status 1 if any.
 """
 from __future__ import annotations
@@ -40,8 +41,12 @@ def outcome(tokens) -> list:
     return out
 
 
-def parsed(text: str, tokens) -> tuple:
-    with mock.patch.object(syntax, "_tokens", tokens):
+def parsed(text: str, crossplane: bool) -> tuple:
+    if not crossplane:
+        tree, problem = syntax.parse_text("x.conf", text)
+        return dump(tree), problem
+    with mock.patch.object(syntax, "_tokens", syntax._tokens_crossplane), \
+            mock.patch.object(syntax, "_plain", lambda text: False):
         tree, problem = syntax.parse_text("x.conf", text)
     return dump(tree), problem
 
@@ -51,7 +56,7 @@ def dump(tree):
 
 
 def main(folders: list[str]) -> int:
-    compared = lua = differ = 0
+    compared = lua = plain = differ = 0
     for folder in folders:
         for path in candidates(Path(folder)):
             try:
@@ -63,18 +68,20 @@ def main(folders: list[str]) -> int:
             text = data.decode("utf-8", errors="replace")
             compared += 1
             problems = []
+            plain += syntax._plain(text) and syntax._build_plain("x.conf", text, 200) is not None
             if needs_crossplane(text):
                 lua += 1
             elif [(t, l, q) for t, l, _c, q, _e in lex(text)] != list(_lex_file_object([text])):
                 problems.append("lex")
             if outcome(syntax._tokens(text)) != outcome(syntax._tokens_crossplane(text)):
                 problems.append("tokens")
-            if parsed(text, syntax._tokens) != parsed(text, syntax._tokens_crossplane):
+            if parsed(text, False) != parsed(text, True):
                 problems.append("parse_text")
             if problems:
                 differ += 1
                 print(f"DIFFERENT ({', '.join(problems)}): {path}")
-    print(f"{compared} files compared ({lua} through crossplane's Lua block lexer), {differ} different")
+    print(f"{compared} files compared ({lua} through crossplane's Lua block lexer, {plain} read in one pass), "
+          f"{differ} different")
     return 1 if differ else 0
 
 

@@ -134,9 +134,40 @@ def test_parse_text_is_the_same_through_crossplane(text):
     assert _parsed(text) == _parsed(text, crossplane=True)
 
 
+# Well-formed configurations (the files the fast path reads whole): directives with plain,
+# quoted, `$`/`${}` and odd arguments, nested blocks, comments and blanks of every kind between.
+_BLANKS = st.sampled_from([" ", "\t", "\n", "  ", "\n\n  ", " # note\n", "#\n", "\r\n", "\u00a0", "\x0b"])
+_NAMES = st.sampled_from(["server", "listen", "location", "proxy_pass", "x", "é", "a#b", '"q"', "'n m'", "${A}"])
+_ARGS = st.sampled_from(["80", "/api/", "http://app:3000", "$host", "a$b", "$", "${A}", "${A}x", "a${B}", "x#y",
+                         'a"b', '"a b"', "'c'", '"q\\"x"', "'\\''", '""', "\\$x", "~*", "\\.php$"])
+
+
+def _statement(inner):
+    return st.tuples(_NAMES, st.lists(st.tuples(_BLANKS, _ARGS), max_size=3), _BLANKS,
+                     st.one_of(st.just(None), st.lists(st.tuples(_BLANKS, inner), max_size=4))).map(
+        lambda t: t[0] + "".join(b + a for b, a in t[1]) + t[2]
+        + (";" if t[3] is None else "{" + "".join(b + s for b, s in t[3]) + "\n}"))
+
+
+_LEAF = st.tuples(_NAMES, st.lists(st.tuples(_BLANKS, _ARGS), max_size=3)).map(
+    lambda t: t[0] + "".join(b + a for b, a in t[1]) + ";")
+configs = st.lists(st.tuples(_BLANKS, st.recursive(_LEAF, _statement, max_leaves=12)), max_size=6).map(
+    lambda parts: "".join(b + s for b, s in parts))
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(configs)
+@example("server {\n  listen 80;\n  location / { proxy_pass http://a:1; }\n}\n")
+def test_well_formed_configurations_are_the_same_through_crossplane(text):
+    assert _parsed(text) == _parsed(text, crossplane=True)
+    if "${" not in text:
+        assert syntax._build_plain("x.conf", text, 4) is not None or _parsed(text)[1] is not None
+
+
 def _parsed(text: str, crossplane: bool = False):
     if crossplane:
-        with mock.patch.object(syntax, "_tokens", syntax._tokens_crossplane):
+        with mock.patch.object(syntax, "_tokens", syntax._tokens_crossplane), \
+                mock.patch.object(syntax, "_plain", lambda text: False):
             tree, problem = syntax.parse_text("x.conf", text, max_depth=4)
     else:
         tree, problem = syntax.parse_text("x.conf", text, max_depth=4)

@@ -8,7 +8,7 @@ defines none of its own; simple ones (`proxy_http_version`, `ssl_protocols`) whe
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ...model import (Loc, LoadProblem, NginxConfig, NginxListen, NginxLocation, NginxServer,
@@ -207,6 +207,24 @@ def _walk(tree: list[Stmt]):
 # ---------------------------------------------------------------- extraction
 
 
+# Directives a level inherits from the one around it (see _Scope).
+_INHERITED = frozenset(("proxy_set_header", "add_header", "proxy_http_version", "ssl_protocols", "ssl_certificate"))
+
+
+def _simple(block: list[Stmt]) -> dict[str, list[Stmt]]:
+    """A block's `;`-terminated directives by name, each name's in document order: one pass
+    over the block instead of one per directive looked up."""
+    own: dict[str, list[Stmt]] = {}
+    for s in block:
+        if s.block is None:
+            found = own.get(s.name)
+            if found is None:
+                own[s.name] = [s]
+            else:
+                found.append(s)
+    return own
+
+
 @dataclass(frozen=True)
 class _Scope:
     """Effective inheritable values at one level of the configuration."""
@@ -218,24 +236,22 @@ class _Scope:
     ssl_protocols_loc: Optional[Loc] = None
     ssl_certificate: Optional[str] = None
 
-    def enter(self, block: list[Stmt]) -> "_Scope":
-        own: dict[str, list[Stmt]] = {}
-        for s in block:
-            if s.block is None:
-                own.setdefault(s.name, []).append(s)
-        scope = self
-        for name in ("proxy_set_header", "add_header"):
-            headers = tuple((s.args[0].lower(), " ".join(s.args[1:])) for s in own.get(name, ()) if s.args)
-            if headers:
-                scope = replace(scope, **{name: headers})
-        if own.get("proxy_http_version"):
-            scope = replace(scope, proxy_http_version=" ".join(own["proxy_http_version"][-1].args))
-        if own.get("ssl_protocols"):
-            last = own["ssl_protocols"][-1]
-            scope = replace(scope, ssl_protocols=tuple(last.args), ssl_protocols_loc=last.loc)
-        if own.get("ssl_certificate") and own["ssl_certificate"][-1].args:
-            scope = replace(scope, ssl_certificate=own["ssl_certificate"][-1].args[0])
-        return scope
+    def enter(self, own: dict[str, list[Stmt]]) -> "_Scope":
+        """The scope inside a block whose `;`-terminated directives are `own` (see _simple)."""
+        if _INHERITED.isdisjoint(own):
+            return self
+        set_header, add_header = (tuple((s.args[0].lower(), " ".join(s.args[1:])) for s in own.get(name, ()) if s.args)
+                                  for name in ("proxy_set_header", "add_header"))
+        version, protocols, certificate = own.get("proxy_http_version"), own.get("ssl_protocols"), own.get("ssl_certificate")
+        return _Scope(
+            proxy_set_header=set_header or self.proxy_set_header,
+            add_header=add_header or self.add_header,
+            proxy_http_version=" ".join(version[-1].args) if version else self.proxy_http_version,
+            ssl_protocols=tuple(protocols[-1].args) if protocols else self.ssl_protocols,
+            ssl_protocols_loc=protocols[-1].loc if protocols else self.ssl_protocols_loc,
+            ssl_certificate=(certificate[-1].args[0] if certificate and certificate[-1].args
+                             else self.ssl_certificate),
+        )
 
 
 def extract_servers(tree: list[Stmt]) -> tuple[list[NginxServer], list[NginxUpstream]]:
@@ -244,8 +260,8 @@ def extract_servers(tree: list[Stmt]) -> tuple[list[NginxServer], list[NginxUpst
     A conf.d file is included inside `http`, so its top level is treated as http level too;
     `stream`, `mail` and `events` blocks are not http and are skipped.
     """
-    main = _Scope().enter(tree)
-    levels = [(tree, main)] + [(s.block, main.enter(s.block)) for s in tree if s.name == "http" and s.block]
+    main = _Scope().enter(_simple(tree))
+    levels = [(tree, main)] + [(s.block, main.enter(_simple(s.block))) for s in tree if s.name == "http" and s.block]
     upstreams = [_upstream(s) for block, _ in levels for s in block if s.name == "upstream" and s.block is not None]
     names = {u.name.lower(): u.name for u in upstreams}
     servers = [_server(s, scope, names) for block, scope in levels for s in block
@@ -261,35 +277,37 @@ def _upstream(s: Stmt) -> NginxUpstream:
 
 def _server(s: Stmt, outer: _Scope, upstreams: dict[str, str]) -> NginxServer:
     block = s.block or []
-    scope = outer.enter(block)
-    listens = [parse_listen(d.args, d.loc) for d in block if d.name == "listen" and d.block is None and d.args]
+    own = _simple(block)
+    scope = outer.enter(own)
+    listens = [parse_listen(d.args, d.loc) for d in own.get("listen", ()) if d.args]
     if not listens:  # nginx's default when run as root: *:80
         listens = [NginxListen(address="", port=80, raw="", loc=s.loc)]
-    if _flag(block, "ssl"):  # the pre-1.15 `ssl on;` makes every listen TLS
+    if _flag(own, "ssl"):  # the pre-1.15 `ssl on;` makes every listen TLS
         listens = [l.model_copy(update={"ssl": True}) if l.unix is None else l for l in listens]
-    if _flag(block, "http2"):  # nginx >= 1.25.1 `http2 on;`
+    if _flag(own, "http2"):  # nginx >= 1.25.1 `http2 on;`
         listens = [l.model_copy(update={"http2": True}) for l in listens]
+    names = own.get("server_name", ())
     return NginxServer(
         id=f"{s.path}:{s.line}",
         listens=tuple(listens),
-        server_names=tuple(a for d in block if d.name == "server_name" and d.block is None for a in d.args),
-        server_names_loc=next((d.loc for d in block if d.name == "server_name" and d.block is None), None),
+        server_names=tuple(a for d in names for a in d.args),
+        server_names_loc=names[0].loc if names else None,
         locations=tuple(_locations(block, scope, upstreams)),
         ssl_protocols=scope.ssl_protocols,
         ssl_protocols_loc=scope.ssl_protocols_loc,
         ssl_certificate=scope.ssl_certificate,
-        returns=_last_args(block, "return"),
+        returns=_last_args(own, "return"),
         loc=s.loc,
     )
 
 
-def _flag(block: list[Stmt], name: str) -> bool:
-    value = _last_args(block, name)
+def _flag(own: dict[str, list[Stmt]], name: str) -> bool:
+    value = _last_args(own, name)
     return value is not None and value.lower() == "on"
 
 
-def _last_args(block: list[Stmt], name: str) -> Optional[str]:
-    found = [d for d in block if d.name == name and d.block is None]
+def _last_args(own: dict[str, list[Stmt]], name: str) -> Optional[str]:
+    found = own.get(name)
     return " ".join(found[-1].args) if found else None
 
 
@@ -300,19 +318,22 @@ def _locations(server_block: list[Stmt], server_scope: _Scope, upstreams: dict[s
     while stack:
         s, outer, parent = stack.pop()
         block = s.block or []
-        scope = outer.enter(block)
+        own = _simple(block)
+        scope = outer.enter(own)
         modifier, path = parse_location(s.args)
         out.append(NginxLocation(
-            modifier=modifier, path=path, proxy_pass=_target(block, upstreams),
+            modifier=modifier, path=path, proxy_pass=_target(block, own, upstreams),
             proxy_http_version=scope.proxy_http_version, proxy_set_header=scope.proxy_set_header,
-            add_header=scope.add_header, returns=_last_args(block, "return"),
-            root=(_last_args(block, "root") or None), parent=parent, loc=s.loc,
+            add_header=scope.add_header, returns=_last_args(own, "return"),
+            root=(_last_args(own, "root") or None), parent=parent, loc=s.loc,
         ))
         stack.extend((c, scope, path) for c in reversed(block) if c.name == "location" and c.block is not None)
     return out
 
 
-def _target(block: list[Stmt], upstreams: dict[str, str]):
+def _target(block: list[Stmt], own: dict[str, list[Stmt]], upstreams: dict[str, str]):
+    if "proxy_pass" not in own and "grpc_pass" not in own:
+        return None
     for d in block:
         if d.block is None and d.args and d.name in ("proxy_pass", "grpc_pass"):
             default = "grpc" if d.name == "grpc_pass" else ""

@@ -31,7 +31,7 @@ from crossplane.lexer import EXTERNAL_LEXERS
 # `${...}` with what follows it: up to a `}` (alone or escaped), or a blank (which joins the word),
 # or the end of the text (then the word is dropped); a `}` may take one blank along.
 _BRACES = r"\\?\$\{[^\s\\}]*(?:\\[^}][^\s\\}]*)*(?:\\?\}\s?|\s|\\?\Z)"
-_TOKEN = re.compile(
+TOKEN = re.compile(
     r"\s*(?:"
     r"(#[^\\\n]*(?:\\[^\n][^\\\n]*)*)(?:\n|\\\n)"     # 1: a comment, its end of line consumed
     r'|("[^"\\]*(?:\\[\s\S][^"\\]*)*")'               # 2: a double-quoted string
@@ -40,6 +40,12 @@ _TOKEN = re.compile(
     rf"|((?:{_BRACES}|\\[\s\S]|\\\Z|[^\s\\#\"'{{}};])"  # 5: a word: its first character,
     rf"(?:[^\s\\{{}};$]+|{_BRACES}|\\[\s\S]|\\\Z|\$)*)"  #    then the rest
     r")")
+COMMENT, DOUBLE, SINGLE, SPECIAL, WORD = 1, 2, 3, 4, 5  # TOKEN's groups
+
+
+def unquote(body: str, quote: str) -> str:
+    """A quoted string's text: only its own quote loses the backslash before it."""
+    return body.replace("\\" + quote, quote)
 
 
 def needs_crossplane(text: str) -> bool:
@@ -60,7 +66,7 @@ def lex(text: str) -> list[tuple[str, int, int, bool, int]]:
     its first character."""
     out: list[tuple[str, int, int, bool, int]] = []
     append = out.append
-    match = _TOKEN.scanner(text).match
+    match = TOKEN.scanner(text).match
     count, rfind = text.count, text.rfind
     size = len(text)
     line, counted, line_start = 1, 0, 0  # `line` is the line of offset `counted`
@@ -76,18 +82,18 @@ def lex(text: str) -> list[tuple[str, int, int, bool, int]]:
             line_start = rfind("\n", counted, start) + 1
         counted = start
         token = m.group(kind)
-        if kind == 5:
+        if kind == WORD:
             end = m.end()
             if end == size:  # still under way at the end of the text: crossplane drops it
                 return out
             # a backslash-newline first counts its newline before the token starts
             append((token, line + 1 if token.startswith("\\\n") else line, start - line_start + 1, False, end))
-        elif kind == 4:
+        elif kind == SPECIAL:
             append((token, line, start - line_start + 1, False, start + 1))
-        elif kind == 1:
+        elif kind == COMMENT:
             append((token, line, start - line_start + 1, False, m.end(1)))
         else:
             body = token[1:-1]
-            if "\\" in body:  # only the string's own quote loses its backslash
-                body = body.replace("\\" + token[0], token[0])
+            if "\\" in body:
+                body = unquote(body, token[0])
             append((body, line, start - line_start + 1, True, m.end()))

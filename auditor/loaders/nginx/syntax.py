@@ -15,7 +15,7 @@ from crossplane.lexer import _lex_file_object
 
 from ...model import LoadProblem, Loc
 from ...reader import Lines
-from .lexer import lex, needs_crossplane
+from .lexer import COMMENT, SPECIAL, TOKEN, WORD, lex, needs_crossplane, unquote
 
 # Appended after the text: crossplane's lexer silently stops on an unterminated quote or Lua block
 # (it swallows the StopIteration), so seeing this sentinel come back proves the text was lexed whole.
@@ -65,7 +65,8 @@ def parse_text(path: str, text: str, max_depth: int = 200) -> tuple[Optional[lis
             raise _SyntaxError("binary content (NUL byte)", text.count("\n", 0, text.index(_END)) + 1)
         # an empty or comment-only file is valid nginx (an include target that an application
         # fills in at run time, say): no statements, no problem
-        return _build(path, _tokens(text), max_depth), None
+        tree = _build_plain(path, text, max_depth) if _plain(text) else None
+        return (tree if tree is not None else _build(path, _tokens(text), max_depth)), None
     except _TooDeep as exc:  # a limit, like YAML's and JSON's: AUD002 (not read)
         return None, _problem(path, str(exc), exc.line, exc.column, rule="AUD002")
     except _SyntaxError as exc:
@@ -236,6 +237,74 @@ class _Columns:
 
 
 # ---------------------------------------------------------------- tree
+
+
+def _plain(text: str) -> bool:
+    """Whether `_build_plain` may read `text`: no Lua block (crossplane's lexer), and no
+    backslash-newline, whose token `locate` may place elsewhere (nor a backslash at the end,
+    which makes one with the sentinel)."""
+    return "\\\n" not in text and not text.endswith("\\") and not needs_crossplane(text)
+
+
+def _build_plain(path: str, text: str, max_depth: int) -> Optional[list[Stmt]]:
+    """`_build(path, _tokens(text), max_depth)` in one pass over nginx/lexer's expression, for a
+    text that reads without a problem; None at the first sign of one (a syntax error, nesting
+    past the limit, an unterminated quote), and `_build` then says what it is. Only a
+    directive's name is placed (line, column); arguments and comments are not, and `locate`'s
+    columns are the lexer's here (see `_tokens_stepwise`)."""
+    root: list[Stmt] = []
+    stack: list[list[Stmt]] = [root]
+    current: Optional[Stmt] = None
+    full = text + _TAIL
+    match = TOKEN.scanner(full).match
+    count, rfind = full.count, full.rfind
+    line, counted, line_start = 1, 0, 0  # `line` is the line of offset `counted`
+    while True:
+        m = match()
+        if m is None:  # an open quote at the end: no sentinel
+            return None
+        kind = m.lastindex
+        if kind == WORD:
+            token = m.group(WORD)
+            if "${" in token or token[-1] == _END:
+                if token != _END or current is not None or len(stack) > 1:
+                    return None  # a `${` word (split at blanks by `_tokens`), or the end too early
+                return root
+        elif kind == SPECIAL:
+            token = m.group(SPECIAL)
+            if current is None:
+                if token != "}" or len(stack) == 1:
+                    return None
+                stack.pop()
+            elif token == ";":
+                stack[-1].append(current)
+                current = None
+            elif token == "{":
+                if len(stack) > max_depth:
+                    return None
+                current.block = []
+                stack[-1].append(current)
+                stack.append(current.block)
+                current = None
+            else:
+                return None
+            continue
+        elif kind == COMMENT:
+            continue
+        else:
+            token = m.group(kind)[1:-1]
+            if "\\" in token:
+                token = unquote(token, m.group(kind)[0])
+        if current is not None:
+            current.args.append(token)
+            continue
+        start = m.start(kind)
+        newlines = count("\n", counted, start)
+        if newlines:
+            line += newlines
+            line_start = rfind("\n", counted, start) + 1
+        counted = start
+        current = Stmt(token, [], path, line, start - line_start + 1)
 
 
 def _build(path: str, tokens: Iterator[tuple[str, int, int, bool]], max_depth: int) -> list[Stmt]:
