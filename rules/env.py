@@ -5,6 +5,7 @@ import posixpath
 import re
 from typing import Iterator, Optional
 
+from auditor.engine import MAX_PER_RULE_AND_FILE
 from auditor.graph.model import Graph
 from auditor.knowledge.secrets import secret_key
 from auditor.model import EnvFile, EnvVar, Problem, Related
@@ -42,46 +43,74 @@ def duplicate_key(graph: Graph) -> Iterator[Problem]:
     refused when a line in between interpolates the key).
     """
     for env in graph.env_files:
-        # Grouped by key, so a file of many keys costs its length, not its square.
-        by_key: dict[str, list[EnvVar]] = {}
-        for v in env.vars:
-            by_key.setdefault(v.key, []).append(v)
-        position: dict[str, int] = {}
-        branched: dict[str, bool] = {}
-        for v in env.vars:
-            group = by_key[v.key]
-            if len(group) == 1:
+        yield from _duplicates(env)
+
+
+def _duplicates(env: EnvFile) -> Iterator[Problem]:
+    # Grouped by key, so a file of many keys costs its length, not its square.
+    by_key: dict[str, list[EnvVar]] = {}
+    for v in env.vars:
+        by_key.setdefault(v.key, []).append(v)
+    position: dict[str, int] = {}
+    branched: dict[str, bool] = {}
+    firsts: dict[str, tuple[Related, ...]] = {}
+    shown = 0
+    last: Optional[Problem] = None
+    branchless = not any(v.branch for v in env.vars)
+    rest = iter(env.vars)
+    for v in rest:
+        group = by_key[v.key]
+        if len(group) == 1:
+            continue
+        k = position[v.key] = position.get(v.key, -1) + 1
+        if k == 0:
+            continue
+        if v.key not in branched:
+            branched[v.key] = any(u.branch for u in group)
+        if branched[v.key]:
+            # in a template, assignments in exclusive branches (`{% if %}`/`{% else %}`) are
+            # never rendered together
+            together = [u for u in group[:k] if not u.exclusive_with(v)]
+            if not together:
                 continue
-            k = position[v.key] = position.get(v.key, -1) + 1
-            if k == 0:
-                continue
-            if v.key not in branched:
-                branched[v.key] = any(u.branch for u in group)
-            if branched[v.key]:
-                # in a template, assignments in exclusive branches (`{% if %}`/`{% else %}`) are
-                # never rendered together
-                together = [u for u in group[:k] if not u.exclusive_with(v)]
-                if not together:
-                    continue
-                earlier, previous_value = together[0], together[-1].value
-                overridden = any(not w.exclusive_with(v) for w in group[k + 1:])
-            else:
-                earlier, previous_value = group[0], group[k - 1].value
-                overridden = k + 1 < len(group)
-            if overridden:
-                outcome = "a later assignment overrides it again"
-            elif v.value == previous_value:
-                outcome = "the repeat is redundant"
-            else:
-                outcome = "this later assignment silently wins"
-            same = "the same value" if v.value == previous_value else "a different value"
-            yield Problem(
-                message=f"'{v.key}' is assigned again in {env.path} with {same}; {outcome}",
-                loc=v.loc,
-                related=(Related.at(earlier.loc, f"'{v.key}' first assigned here"),),
-                key=v.key,
-                secret=secret_key(v.key),  # the line holds the value: no snippet
-            )
+            earlier, previous_value = together[0], together[-1].value
+            overridden = any(not w.exclusive_with(v) for w in group[k + 1:])
+        else:
+            earlier, previous_value = group[0], group[k - 1].value
+            overridden = k + 1 < len(group)
+        if overridden:
+            outcome = "a later assignment overrides it again"
+        elif v.value == previous_value:
+            outcome = "the repeat is redundant"
+        else:
+            outcome = "this later assignment silently wins"
+        same = "the same value" if v.value == previous_value else "a different value"
+        related = firsts.get(v.key) if earlier is group[0] else None
+        if related is None:
+            related = (Related.at(earlier.loc, f"'{v.key}' first assigned here"),)
+            if earlier is group[0]:
+                firsts[v.key] = related
+        last = Problem(
+            message=f"'{v.key}' is assigned again in {env.path} with {same}; {outcome}",
+            loc=v.loc,
+            related=related,
+            key=v.key,
+            secret=secret_key(v.key),  # the line holds the value: no snippet
+        )
+        shown += 1
+        yield last
+        if shown > MAX_PER_RULE_AND_FILE and branchless:
+            break
+    else:
+        return
+    # Past the engine's cap (problems come in line order) the engine only counts the rest for
+    # its summary, which names the last problem above: that problem stands for each of them,
+    # instead of one new problem a line that nobody reads (a file of 262,144 `A=1`).
+    for v in rest:
+        if v.key in position:
+            yield last
+        else:
+            position[v.key] = 0
 
 
 @rule("ENV002", "undefined-variable", "warning",

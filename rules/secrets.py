@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, Literal, Optional
+from typing import Iterator, Literal, NamedTuple, Optional
 
 from auditor.graph.model import Graph
 from auditor.graph.urls import UrlParts, find_urls
@@ -22,9 +22,9 @@ from auditor.registry import rule
 Source = Literal["env", "compose", "docs", "nginx"]
 
 
-@dataclass(frozen=True)
-class Assignment:
-    """A value written under a key, as the rules see it."""
+class Assignment(NamedTuple):
+    """A value written under a key, as the rules see it (a named tuple: one is built for each
+    line of every env file, and a frozen dataclass costs several times more to build)."""
 
     source: Source
     key: Optional[str]
@@ -273,12 +273,17 @@ class UrlSecret:
         return self.where.at(self.url.start)
 
 
-def url_passwords(graph: Graph) -> Iterator[UrlSecret]:
-    """Every URL written with a literal password (placeholders and references left out)."""
+def url_passwords(graph: Graph) -> list[UrlSecret]:
+    """Every URL written with a literal password (placeholders and references left out),
+    found once per graph: SEC002 and SEC003 read them."""
+    return graph.derived("secrets.url_passwords", lambda g: list(_url_passwords(g)))
+
+
+def _url_passwords(graph: Graph) -> Iterator[UrlSecret]:
     seen: set[tuple[str, int, int]] = set()
     feeding: dict[str, set[str]] = {}
     for a in _url_holders(graph):
-        if a.template or a.copied:
+        if a.template or a.copied or "://" not in a.value:
             continue
         for u in find_urls(a.value):
             if not u.password or k.is_placeholder(u.password):
