@@ -256,11 +256,17 @@ _BEFORE = rf"(?<![{_WORD_CHARS}])(?<![{_WORD_CHARS}][-.])"
 _AFTER = rf"(?![{_WORD_CHARS}])(?![-.][{_WORD_CHARS}])"
 
 
+# What JSON, HTML or GitHub's workflow commands write differently (controls are not printable).
+_ESCAPED_BY_SOME = re.compile(r"[\"\\&<>'%]")
+
+
 def _escaped_forms(value: str) -> set[str]:
     """`value` as each output writes it: JSON strings, GitHub workflow commands, HTML, and the
     control-character escapes of the text reports."""
     from .escape import escape_controls
 
+    if value.isascii() and value.isprintable() and _ESCAPED_BY_SOME.search(value) is None:
+        return {value}  # printable ASCII that no output escapes: one form (most values)
     forms = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
              html.escape(value), html.escape(value, quote=False), escape_controls(value),
              value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")}
@@ -435,13 +441,20 @@ def secret_values(pairs: Iterable[tuple[Optional[str], str]]) -> set[str]:
     found: set[str] = set()
     for key, value in dict.fromkeys(pairs):  # a file repeating one line a million times is judged once
         v = value.strip()
-        if not v or is_placeholder(v):  # first: cheaper than the token formats on a long value
+        if not v:
             continue
-        # No known token format is shorter than 15 characters (a Slack token): skip the regexes.
-        if (key and key_kind(key) is not None and "://" not in v and not is_setting(v)) or (
-                len(v) >= 10 and has_token(v)):
+        url = "://" in v
+        keyed = not url and bool(key) and key_kind(key) is not None
+        # No known token format is shorter than 15 characters (a Slack token): a short value
+        # that is neither under a secret name nor a URL holds nothing, placeholder or not.
+        if not (keyed or url or len(v) >= 10):
+            continue
+        if is_placeholder(v):  # before the token formats: cheaper on a long value
+            continue
+        if (keyed and not is_setting(v)) or (len(v) >= 10 and has_token(v)):
             found.add(v)
-        for _start, _end, _scheme, _user, pw in _userinfo(v):
-            if not is_placeholder(pw):
-                found.add(pw)
+        if url:
+            for _start, _end, _scheme, _user, pw in _userinfo(v):
+                if not is_placeholder(pw):
+                    found.add(pw)
     return found

@@ -378,6 +378,10 @@ def is_reference(value: str) -> bool:
     )
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+
+
+@lru_cache(maxsize=1 << 16)  # the loader's facts, the SEC rules and the masker ask about each value
 def is_placeholder(value: str) -> bool:
     """The value stands for a secret instead of being one: empty, a template marker, a reference.
 
@@ -386,7 +390,7 @@ def is_placeholder(value: str) -> bool:
     v = _unquote(value)
     if not v or is_reference(v) or _PLACEHOLDER_SHAPES.match(v) or v in DOCUMENTED_EXAMPLES:
         return True
-    squashed = re.sub(r"[^a-z0-9]", "", v.lower())
+    squashed = _NOT_ALNUM.sub("", v.lower())
     if not squashed or squashed in PLACEHOLDER_WORDS:
         return True
     if _PLACEHOLDER_PHRASE.match(v) and not any(c.isdigit() for c in v) and len(v) <= 48:
@@ -439,13 +443,15 @@ _CHANGE_ME = re.compile(
 _SECRET_ENDINGS = frozenset({"password", "passwd", "pass", "pwd", "pw", "secret", "token", "key",
                              "apikey", "passphrase", "credential", "credentials"})
 _WORDS = re.compile(r"[A-Za-z]+")
+_NAME_WORDS = re.compile(r"[A-Za-z]+(?:[-_.][A-Za-z]+)+")
+_NOT_LETTER = re.compile(r"[^a-z]")
 
 
 def names_a_secret(value: str) -> bool:
     """`postgres_password`, `django_secret_key`, `taiga-secret-key`: the value only names what
     should stand there (two or more words in one case, letters only, the last a secret word)."""
     v = _unquote(value)
-    if not v or len(v) > 64 or not re.fullmatch(r"[A-Za-z]+(?:[-_.][A-Za-z]+)+", v):
+    if not v or len(v) > 64 or not _NAME_WORDS.fullmatch(v):
         return False
     if not (v.islower() or v.isupper()):
         return False  # names are written in one case; `FaKe-client-secret` was typed as a value
@@ -453,6 +459,7 @@ def names_a_secret(value: str) -> bool:
     return len(words) >= 2 and words[-1] in _SECRET_ENDINGS
 
 
+@lru_cache(maxsize=1 << 16)  # SEC003 and the masker ask about each value
 def weak_credential_reason(value: str) -> Optional[str]:
     """Why `value` is a credential anyone can guess, or None.
 
@@ -467,7 +474,7 @@ def weak_credential_reason(value: str) -> Optional[str]:
         return "a vendor or image default"
     if lower in COMMON_PASSWORDS:
         return "one of the most common passwords"
-    squashed = re.sub(r"[^a-z]", "", lower)
+    squashed = _NOT_LETTER.sub("", lower)
     if squashed and len(squashed) <= 40 and _CHANGE_ME.match(squashed) and not any(
             c.isdigit() for c in v):
         return "a change-me marker left in place"

@@ -310,3 +310,27 @@ def test_never_raises(text):
         assert l.items
     for m in d.mentions:
         assert m.loc.line >= 1 and m.loc.column >= 1
+
+
+# ---------------------------------------------------------------- fast paths
+
+_MARKDOWNISH = st.text(alphabet="ab1 _*~`\\|<>[]()!:/.-\t\ue000é😀", max_size=40)
+
+
+@given(_MARKDOWNISH)
+@settings(max_examples=400, deadline=None)
+def test_inline_text_skips_only_what_no_rewrite_touches(text):
+    from auditor.loaders.docs.markdown import _rewritten, inline_text
+
+    assert inline_text(text) == _rewritten(text)
+
+
+@given(_MARKDOWNISH)
+@settings(max_examples=400, deadline=None)
+def test_split_row_splits_plain_rows_like_escaped_ones(line):
+    from auditor.loaders.docs.markdown import _split_escaped
+
+    body = line.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
+    assert split_row(line) == _split_escaped(body)

@@ -112,18 +112,19 @@ class _Blocks:
         if not stripped:
             self.close_table()
             return i + 1
-        fence = _FENCE.match(line)
+        first = stripped[0]  # each construct below starts with its own characters
+        fence = _FENCE.match(line) if first in "`~" else None
         if fence and not (fence[1][0] == "`" and "`" in fence[2]):
             self.close_table()
             return self.skip_code(i, fence[1], fence[2])
-        heading = _ATX.match(line)
+        heading = _ATX.match(line) if first == "#" else None
         if heading:
             self.add_heading(len(heading[1]), heading[2] or "")
             return i + 1
-        if prev_paragraph is not None and _SETEXT.match(line):
+        if prev_paragraph is not None and first in "=-" and _SETEXT.match(line):
             self.add_heading(1 if "=" in line else 2, self.lines[prev_paragraph])
             return i + 1
-        if _RULE.match(line):
+        if first in "-*_" and _RULE.match(line):
             self.close_table()
             self.close_lists(-1)
             return i + 1
@@ -263,6 +264,12 @@ def split_row(line: str) -> list[str]:
         body = body[1:]
     if body.endswith("|") and not body.endswith("\\|"):
         body = body[:-1]
+    if "\\|" not in body:
+        return body.split("|")  # no escaped pipe (most rows): every pipe parts two cells
+    return _split_escaped(body)
+
+
+def _split_escaped(body: str) -> list[str]:
     cells, current, k = [], [], 0
     while k < len(body):
         ch = body[k]
@@ -282,6 +289,8 @@ def split_row(line: str) -> list[str]:
 
 def cell_text(cell: str) -> str:
     """A cell as read: markup stripped, `<br>` kept as a line break."""
+    if "<" not in cell:
+        return inline_text(cell).strip()
     return "\n".join(inline_text(part) for part in _BR.split(cell)).strip()
 
 
@@ -305,6 +314,12 @@ _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 def inline_text(text: str) -> str:
     """Plain text of inline markdown: code spans, links, emphasis and escapes resolved."""
+    if not _MARKUP.search(text):
+        return " ".join(text.split())  # nothing any rewrite below would touch (most cells)
+    return _rewritten(text)
+
+
+def _rewritten(text: str) -> str:
     held: list[str] = []
 
     def hold(literal: str) -> str:  # code and escaped characters stay out of the rewrites
@@ -327,9 +342,15 @@ def inline_text(text: str) -> str:
     return " ".join(text.split())
 
 
+# A character each rewrite of `inline_text` needs: code spans, escapes, `<br>` and tags, links,
+# emphasis, and its own placeholders.
+_MARKUP = re.compile("[`\\\\<\\[*~\ue000\ue001]|(?<!\\w)_")  # `_x_`, `__x__` open after no word character
+
+
 def heading_text(raw: str) -> str:
     """A heading's words: markup and emoji dropped."""
-    kept = "".join(ch for ch in inline_text(raw) if not _is_emoji(ch))
+    text = inline_text(raw)
+    kept = text if text.isascii() else "".join(ch for ch in text if not _is_emoji(ch))
     return " ".join(kept.split())
 
 
@@ -354,6 +375,8 @@ def _mentions(path: str, lines: list[str], code_lines: list[int]) -> list[TextMe
             if m and not m[2].lstrip().startswith(("$(", "`")):  # command output, not config
                 found.append(TextMention(text=_assignment_text(line[m.start(1):]), key=m[1],
                                          loc=Loc(path=path, line=i + 1, column=m.start(1) + 1)))
+        if "://" not in line:
+            continue
         for start, url in urls(line):
             found.append(TextMention(text=url, loc=Loc(path=path, line=i + 1, column=start + 1)))
     found.sort(key=lambda t: (t.loc.line, t.loc.column))
