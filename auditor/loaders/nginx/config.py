@@ -240,12 +240,11 @@ class _Scope:
         """The scope inside a block whose `;`-terminated directives are `own` (see _simple)."""
         if _INHERITED.isdisjoint(own):
             return self
-        set_header, add_header = (tuple((s.args[0].lower(), " ".join(s.args[1:])) for s in own.get(name, ()) if s.args)
-                                  for name in ("proxy_set_header", "add_header"))
+        set_header, add_header = own.get("proxy_set_header"), own.get("add_header")
         version, protocols, certificate = own.get("proxy_http_version"), own.get("ssl_protocols"), own.get("ssl_certificate")
         return _Scope(
-            proxy_set_header=set_header or self.proxy_set_header,
-            add_header=add_header or self.add_header,
+            proxy_set_header=(set_header and _headers(set_header)) or self.proxy_set_header,
+            add_header=(add_header and _headers(add_header)) or self.add_header,
             proxy_http_version=" ".join(version[-1].args) if version else self.proxy_http_version,
             ssl_protocols=tuple(protocols[-1].args) if protocols else self.ssl_protocols,
             ssl_protocols_loc=protocols[-1].loc if protocols else self.ssl_protocols_loc,
@@ -254,13 +253,20 @@ class _Scope:
         )
 
 
+_TOP = _Scope()  # nothing inherited yet
+
+
+def _headers(directives: list[Stmt]) -> tuple[tuple[str, str], ...]:
+    return tuple([(s.args[0].lower(), " ".join(s.args[1:])) for s in directives if s.args])
+
+
 def extract_servers(tree: list[Stmt]) -> tuple[list[NginxServer], list[NginxUpstream]]:
     """Servers and upstreams of the http context.
 
     A conf.d file is included inside `http`, so its top level is treated as http level too;
     `stream`, `mail` and `events` blocks are not http and are skipped.
     """
-    main = _Scope().enter(_simple(tree))
+    main = _TOP.enter(_simple(tree))
     levels = [(tree, main)] + [(s.block, main.enter(_simple(s.block))) for s in tree if s.name == "http" and s.block]
     upstreams = [_upstream(s) for block, _ in levels for s in block if s.name == "upstream" and s.block is not None]
     names = {u.name.lower(): u.name for u in upstreams}

@@ -209,28 +209,30 @@ def expand(entry: str, tree: list[Stmt], parsed: Callable[[str], Optional[list[S
         stmts, i, dst, chain = stack.pop()
         if i == 0 and chain[-1] not in result.files:  # in reading order, not push order
             result.files.append(chain[-1])
-        if i >= len(stmts):
-            continue
-        stack.append((stmts, i + 1, dst, chain))
-        s = stmts[i]
-        budget -= 1
-        if s.name == "include" and s.block is None and len(s.args) == 1:
-            if budget <= 0:
+        # statements without a block are copied here in a row; an include or a block puts the
+        # rest of `stmts` back on the stack, under what it brings, so the order stays depth-first
+        while i < len(stmts):
+            s = stmts[i]
+            i += 1
+            budget -= 1
+            if s.block is None and (s.name != "include" or len(s.args) != 1):
+                dst.append(s)
+                continue
+            stack.append((stmts, i, dst, chain))
+            if s.block is not None:
+                copy = Stmt(s.name, s.args, s.path, s.line, s.column, [])
+                dst.append(copy)
+                stack.append((s.block, 0, copy.block, chain))
+            elif budget <= 0:
                 result.problems.append(_problem(s, f"include expansion passed {MAX_EXPANDED_STATEMENTS} "
                                                    "directives; not read"))
-                continue
-            included = _included(s, resolver, chain, max_depth, result)
-            for path in reversed(included):  # the stack pops the first match first
-                sub = parsed(path)
-                if sub is not None:
-                    stack.append((sub, 0, dst, chain + (path,)))
-            continue
-        if s.block is None:
-            dst.append(s)
-            continue
-        copy = Stmt(s.name, s.args, s.path, s.line, s.column, [])
-        dst.append(copy)
-        stack.append((s.block, 0, copy.block, chain))
+            else:
+                included = _included(s, resolver, chain, max_depth, result)
+                for path in reversed(included):  # the stack pops the first match first
+                    sub = parsed(path)
+                    if sub is not None:
+                        stack.append((sub, 0, dst, chain + (path,)))
+            break
     result.problems.extend(_machine_note(found) for found in result.machine.values())
     return result
 

@@ -31,16 +31,29 @@ from crossplane.lexer import EXTERNAL_LEXERS
 # `${...}` with what follows it: up to a `}` (alone or escaped), or a blank (which joins the word),
 # or the end of the text (then the word is dropped); a `}` may take one blank along.
 _BRACES = r"\\?\$\{[^\s\\}]*(?:\\[^}][^\s\\}]*)*(?:\\?\}\s?|\s|\\?\Z)"
+# The alternatives start with different characters, so their order is only a matter of speed:
+# the most frequent first.
+_PLAIN_RUN = r"[^\s\\{};$]*(?:\$(?!\{)[^\s\\{};$]*)*"
 TOKEN = re.compile(
     r"\s*(?:"
-    r"(#[^\\\n]*(?:\\[^\n][^\\\n]*)*)(?:\n|\\\n)"     # 1: a comment, its end of line consumed
-    r'|("[^"\\]*(?:\\[\s\S][^"\\]*)*")'               # 2: a double-quoted string
-    r"|('[^'\\]*(?:\\[\s\S][^'\\]*)*')"               # 3: a single-quoted string
-    r"|([{};])"                                       # 4: a token of its own
-    rf"|((?:{_BRACES}|\\[\s\S]|\\\Z|[^\s\\#\"'{{}};])"  # 5: a word: its first character,
+    # 1: a plain word (most of them): no backslash, no `${`, ended by a blank or `{`, `}`, `;`
+    rf"((?:[^\s\\#\"'{{}};$]|\$(?!\{{)){_PLAIN_RUN})(?=[\s{{}};])"
+    r"|([{};])"                                       # 2: a token of its own
+    r"|(#[^\\\n]*(?:\\[^\n][^\\\n]*)*)(?:\n|\\\n)"     # 3: a comment, its end of line consumed
+    r'|("[^"\\]*(?:\\[\s\S][^"\\]*)*")'               # 4: a double-quoted string
+    r"|('[^'\\]*(?:\\[\s\S][^'\\]*)*')"               # 5: a single-quoted string
+    rf"|((?:{_BRACES}|\\[\s\S]|\\\Z|[^\s\\#\"'{{}};])"  # 6: any word: its first character,
     rf"(?:[^\s\\{{}};$]+|{_BRACES}|\\[\s\S]|\\\Z|\$)*)"  #    then the rest
     r")")
-COMMENT, DOUBLE, SINGLE, SPECIAL, WORD = 1, 2, 3, 4, 5  # TOKEN's groups
+PLAIN, SPECIAL, COMMENT, DOUBLE, SINGLE, WORD = 1, 2, 3, 4, 5, 6  # TOKEN's groups
+
+# For a reader that wants statements (syntax._build_plain): up to nine plain words and the `;` or
+# `{` after them in one match (group 1 the words, 2 the `;` or `{`), else TOKEN's alternatives
+# (their groups numbered 2 higher). Bounded, so that a long run of words that does not end well
+# costs each word a look at the next nine only.
+_PLAIN_WORD = rf"(?:[^\s\\#\"'{{}};$]|\$(?!\{{)){_PLAIN_RUN}(?=[\s{{}};])"
+STATEMENT = re.compile(rf"\s*(?:({_PLAIN_WORD}(?:\s+{_PLAIN_WORD}){{0,8}})\s*([;{{])|" + TOKEN.pattern[6:])
+STATEMENT_SHIFT = 2
 
 
 def unquote(body: str, quote: str) -> str:
@@ -50,7 +63,7 @@ def unquote(body: str, quote: str) -> str:
 
 def needs_crossplane(text: str) -> bool:
     """Whether `text` may name a directive that crossplane lexes with an external lexer."""
-    return _EXTERNAL_HINT in text or any(name in text for name in _OTHER_NAMES)
+    return _EXTERNAL_HINT in text or (bool(_OTHER_NAMES) and any(name in text for name in _OTHER_NAMES))
 
 
 # crossplane registers the Lua block directives, all `*_by_lua_block`: one substring test rules
@@ -82,7 +95,7 @@ def lex(text: str) -> list[tuple[str, int, int, bool, int]]:
             line_start = rfind("\n", counted, start) + 1
         counted = start
         token = m.group(kind)
-        if kind == WORD:
+        if kind == PLAIN or kind == WORD:
             end = m.end()
             if end == size:  # still under way at the end of the text: crossplane drops it
                 return out
@@ -91,7 +104,7 @@ def lex(text: str) -> list[tuple[str, int, int, bool, int]]:
         elif kind == SPECIAL:
             append((token, line, start - line_start + 1, False, start + 1))
         elif kind == COMMENT:
-            append((token, line, start - line_start + 1, False, m.end(1)))
+            append((token, line, start - line_start + 1, False, m.end(COMMENT)))
         else:
             body = token[1:-1]
             if "\\" in body:

@@ -15,7 +15,8 @@ from crossplane.lexer import _lex_file_object
 
 from ...model import LoadProblem, Loc
 from ...reader import Lines
-from .lexer import COMMENT, SPECIAL, TOKEN, WORD, lex, needs_crossplane, unquote
+from .lexer import (COMMENT, PLAIN, SPECIAL, STATEMENT, STATEMENT_SHIFT, WORD, lex, needs_crossplane,
+                    unquote)
 
 # Appended after the text: crossplane's lexer silently stops on an unterminated quote or Lua block
 # (it swallows the StopIteration), so seeing this sentinel come back proves the text was lexed whole.
@@ -247,31 +248,55 @@ def _plain(text: str) -> bool:
 
 
 def _build_plain(path: str, text: str, max_depth: int) -> Optional[list[Stmt]]:
-    """`_build(path, _tokens(text), max_depth)` in one pass over nginx/lexer's expression, for a
-    text that reads without a problem; None at the first sign of one (a syntax error, nesting
-    past the limit, an unterminated quote), and `_build` then says what it is. Only a
-    directive's name is placed (line, column); arguments and comments are not, and `locate`'s
-    columns are the lexer's here (see `_tokens_stepwise`)."""
+    """`_build(path, _tokens(text), max_depth)` in one pass over nginx/lexer's STATEMENT
+    expression, for a text that reads without a problem; None at the first sign of one (a syntax
+    error, nesting past the limit, an unterminated quote), and `_build` then says what it is.
+    Only a directive's name is placed (line, column); arguments and comments are not, and
+    `locate`'s columns are the lexer's here (see `_tokens_stepwise`)."""
     root: list[Stmt] = []
     stack: list[list[Stmt]] = [root]
     current: Optional[Stmt] = None
     full = text + _TAIL
-    match = TOKEN.scanner(full).match
+    match = STATEMENT.scanner(full).match
     count, rfind = full.count, full.rfind
     line, counted, line_start = 1, 0, 0  # `line` is the line of offset `counted`
     while True:
         m = match()
-        if m is None:  # an open quote at the end: no sentinel
+        if m is None:
+            # read whole if the sentinel came back last, as a top-level directive's name
+            # (else a quote ran into the end, or the text ended too early)
+            if current is not None and current.name == _END and len(stack) == 1:
+                return root
             return None
         kind = m.lastindex
-        if kind == WORD:
-            token = m.group(WORD)
-            if "${" in token or token[-1] == _END:
-                if token != _END or current is not None or len(stack) > 1:
-                    return None  # a `${` word (split at blanks by `_tokens`), or the end too early
-                return root
-        elif kind == SPECIAL:
-            token = m.group(SPECIAL)
+        if kind == _STATEMENT:  # plain words, then `;` or `{`
+            words = m.group(_WORDS).split()
+            if current is None:
+                start = m.start(_WORDS)
+                newlines = count("\n", counted, start)
+                if newlines:
+                    line += newlines
+                    line_start = rfind("\n", counted, start) + 1
+                counted = start
+                current = Stmt(words[0], words[1:], path, line, start - line_start + 1)
+            else:
+                current.args.extend(words)
+            token = m.group(_STATEMENT)
+        elif kind == _PLAIN:
+            token = m.group(_PLAIN)
+        elif kind == _SPECIAL:
+            token = m.group(_SPECIAL)
+        elif kind == _WORD:
+            token = m.group(_WORD)
+            if "${" in token or _END in token:
+                return None  # a `${` word (split at blanks by `_tokens`), or one cut by the sentinel
+        elif kind == _COMMENT:
+            continue
+        else:
+            token = m.group(kind)[1:-1]
+            if "\\" in token:
+                token = unquote(token, m.group(kind)[0])
+        if kind == _STATEMENT or kind == _SPECIAL:
             if current is None:
                 if token != "}" or len(stack) == 1:
                     return None
@@ -288,23 +313,21 @@ def _build_plain(path: str, text: str, max_depth: int) -> Optional[list[Stmt]]:
                 current = None
             else:
                 return None
-            continue
-        elif kind == COMMENT:
-            continue
-        else:
-            token = m.group(kind)[1:-1]
-            if "\\" in token:
-                token = unquote(token, m.group(kind)[0])
-        if current is not None:
+        elif current is not None:
             current.args.append(token)
-            continue
-        start = m.start(kind)
-        newlines = count("\n", counted, start)
-        if newlines:
-            line += newlines
-            line_start = rfind("\n", counted, start) + 1
-        counted = start
-        current = Stmt(token, [], path, line, start - line_start + 1)
+        else:
+            start = m.start(kind)
+            newlines = count("\n", counted, start)
+            if newlines:
+                line += newlines
+                line_start = rfind("\n", counted, start) + 1
+            counted = start
+            current = Stmt(token, [], path, line, start - line_start + 1)
+
+
+# STATEMENT's groups: the words and the `;` or `{` after them, then TOKEN's
+_WORDS, _STATEMENT = 1, 2
+_PLAIN, _SPECIAL, _COMMENT, _WORD = (g + STATEMENT_SHIFT for g in (PLAIN, SPECIAL, COMMENT, WORD))
 
 
 def _build(path: str, tokens: Iterator[tuple[str, int, int, bool]], max_depth: int) -> list[Stmt]:

@@ -11,7 +11,7 @@ from typing import Mapping, Optional
 from ...model import Loc, NginxListen, ProxyTarget, UpstreamServer
 
 _ALL_V4 = ("", "*", "0.0.0.0")
-_LISTEN_FLAGS_DEFAULT = ("default_server", "default")
+_LISTEN_FLAGS_DEFAULT = frozenset(("default_server", "default"))
 
 # Variables that hold the request URI: written straight after a host (`http://app$request_uri`)
 # they are the path, not part of the host name.
@@ -33,7 +33,7 @@ def parse_listen(args: list[str], loc: Loc) -> NginxListen:
     spec = args[0] if args else ""
     opts = {a.lower() for a in args[1:]}
     flags = dict(ssl="ssl" in opts, http2="http2" in opts,
-                 default_server=bool(opts & set(_LISTEN_FLAGS_DEFAULT)), raw=raw, loc=loc)
+                 default_server=not opts.isdisjoint(_LISTEN_FLAGS_DEFAULT), raw=raw, loc=loc)
     if spec.startswith("unix:"):
         return NginxListen(address="", port=0, unix=spec[5:], **flags)
     if spec.startswith("["):
@@ -63,14 +63,15 @@ def parse_target(raw: str, loc: Loc, upstreams: Mapping[str, str], default_schem
         sock, colon, path = rest[5:].partition(":")
         return ProxyTarget(raw=raw, scheme=scheme, host="unix:" + sock, path=path if colon else "",
                            has_variables=has_variables, loc=loc)
-    at = rest.rfind("@", 0, min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest)))
-    if at >= 0:  # `user:password@` (nginx refuses it): neither host nor path, and never shown
-        rest = rest[at + 1:]
+    if "@" in rest:
+        at = rest.rfind("@", 0, min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest)))
+        if at >= 0:  # `user:password@` (nginx refuses it): neither host nor path, and never shown
+            rest = rest[at + 1:]
     m = _AUTHORITY.match(rest)
     host, port_text, path = (m.group(1), m.group(2), m.group(3)) if m else (rest, None, "")
     if host.startswith("["):
         host = host[1:-1] if host.endswith("]") else host[1:]
-    else:
+    elif "$" in host:
         uri = _URI_VARS.search(host)
         if uri and uri.start() > 0:
             host, path = host[: uri.start()], host[uri.start():] + path
