@@ -16,7 +16,7 @@ from ...model import (Loc, LoadProblem, NginxConfig, NginxListen, NginxLocation,
 from ...reader import Reader
 from ...templates import engine_of, neutralize
 from .envsubst import environment, render, runs_official_image, template_output
-from .includes import IncludeResolver, Runner, expand
+from .includes import Expansion, IncludeResolver, Runner, expand
 from .syntax import Stmt, parse_text
 from .values import parse_listen, parse_location, parse_target, parse_upstream_server
 
@@ -53,6 +53,8 @@ class _Loader:
         self.problems: list[LoadProblem] = []
         self._seen: set[LoadProblem] = set()
         self.reached: set[str] = set()
+        # files whose text has no `include` anywhere: no include to resolve or expand
+        self.include_free: set[str] = set()
         self._bind_list: Optional[list[tuple[Service, bool, object]]] = None
 
     def problem(self, p: LoadProblem) -> None:
@@ -71,6 +73,8 @@ class _Loader:
                     # a template: its tags set aside, expressions as unknown values
                     neutral = neutralize(text, engine)
                     tree, problem = parse_text(path, neutral.text, self.reader.limits.max_depth)
+                    if tree is not None and "include" not in neutral.text:
+                        self.include_free.add(path)
                     if problem is not None and problem.rule == "AUD001":
                         tree, problem = None, LoadProblem(
                             rule="AUD002", severity="note", loc=Loc(path=path),
@@ -78,6 +82,8 @@ class _Loader:
                                     "not read as nginx with its tags set aside; not checked")
                 elif text is not None:
                     tree, problem = parse_text(path, text, self.reader.limits.max_depth)
+                    if tree is not None and "include" not in text:
+                        self.include_free.add(path)
             except Exception as exc:
                 problem = LoadProblem(rule="AUD001", message=f"nginx: cannot be parsed: {type(exc).__name__}",
                                       loc=Loc(path=path))
@@ -93,7 +99,7 @@ class _Loader:
         included: set[str] = set()
         for path in files:
             tree = self.parsed(path)
-            if tree is None:
+            if tree is None or path in self.include_free:
                 continue
             try:
                 resolver = IncludeResolver(self.reader, path, self.runner(path)[1])
@@ -177,9 +183,13 @@ class _Loader:
         if tree is None:
             return None
         service, runner = self.runner(entry)
-        tree = self.rendered(entry) or tree
-        resolver = IncludeResolver(self.reader, entry, runner)
-        expansion = expand(entry, tree, self.parsed, resolver, self.reader.limits.max_include_depth)
+        rendered = self.rendered(entry)
+        if rendered is None and entry in self.include_free:
+            # nothing to expand: the statements as read (extraction only reads them)
+            expansion = Expansion(tree, [entry], [])
+        else:
+            resolver = IncludeResolver(self.reader, entry, runner)
+            expansion = expand(entry, rendered or tree, self.parsed, resolver, self.reader.limits.max_include_depth)
         for p in expansion.problems:
             self.problem(p)
         self.reached.update(expansion.files)
