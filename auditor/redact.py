@@ -22,7 +22,7 @@ import re
 import string
 from typing import Iterable, Iterator, Optional
 
-from .knowledge.secrets import TOKEN_FORMATS, find_tokens, has_token, is_placeholder, is_setting, key_kind
+from .knowledge.secrets import find_tokens, has_token, is_placeholder, is_setting, key_kind
 
 
 def mask(value: str) -> str:
@@ -50,6 +50,8 @@ def _userinfo(text: str) -> Iterator[tuple[int, int, str, str, str]]:
     low = 0
     p = text.find("://")
     while p >= 0:
+        if text.find("@", p) < 0:
+            return  # no `@` from here on: no userinfo (most URLs)
         r = p
         while r > low and text[r - 1] in _SCHEME_CHARS:
             r -= 1
@@ -184,9 +186,7 @@ def _mask_auth_values(text: str) -> str:
 
 def redact_tokens(text: str) -> str:
     """Mask every known token format (`ghp_...`, `AKIA...`, private key headers) in `text`."""
-    if _ANY_TOKEN.search(text) is None:  # one pass instead of one per format, for the common case
-        return text
-    spans = sorted(find_tokens(text))
+    spans = sorted(find_tokens(text))  # which looks for them all in one pass first
     if not spans:
         return text
     out, pos = [], 0
@@ -201,7 +201,6 @@ def redact_tokens(text: str) -> str:
 
 
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=.:]{15}")
-_ANY_TOKEN = re.compile("|".join(f"(?:{p.pattern})" for _label, p in TOKEN_FORMATS))
 
 _last_line: tuple[str, str] = ("", "")
 
@@ -449,12 +448,17 @@ def secret_values(pairs: Iterable[tuple[Optional[str], str]]) -> set[str]:
         # that is neither under a secret name nor a URL holds nothing, placeholder or not.
         if not (keyed or url or len(v) >= 10):
             continue
-        if is_placeholder(v):  # before the token formats: cheaper on a long value
+        if len(v) > _LONG and is_placeholder(v):  # cheaper than the token formats on a long value
             continue
-        if (keyed and not is_setting(v)) or (len(v) >= 10 and has_token(v)):
+        secret = (keyed and not is_setting(v)) or (len(v) >= 10 and has_token(v))
+        passwords = [pw for _start, _end, _scheme, _user, pw in _userinfo(v)] if url else []
+        # A placeholder holds no secret; asked last, of the few values that hold a candidate.
+        if not (secret or passwords) or is_placeholder(v):
+            continue
+        if secret:
             found.add(v)
-        if url:
-            for _start, _end, _scheme, _user, pw in _userinfo(v):
-                if not is_placeholder(pw):
-                    found.add(pw)
+        found.update(pw for pw in passwords if not is_placeholder(pw))
     return found
+
+
+_LONG = 4096  # past this, the token formats search format by format (see knowledge.secrets)

@@ -48,13 +48,16 @@ class Assignment(NamedTuple):
     def example(self) -> Optional[str]:
         """"documentation", "an example file", "a CI/test file" or "a development file" when
         the value sits in one (knowledge/examples)."""
-        return example_kind(self.loc.path)
+        return _example_kind(self.loc.path)
 
     def at(self, start: int) -> Loc:
         """The location of `value[start:]` (single-line values)."""
         if "\n" in self.value[:start] or not self.offset + start:
             return self.loc
         return self.loc.model_copy(update={"column": self.loc.column + self.offset + start})
+
+
+_example_kind = lru_cache(maxsize=1024)(example_kind)  # asked for each finding, of few paths
 
 
 def assignments(graph: Graph) -> list[Assignment]:

@@ -2,6 +2,7 @@
 (an interpolated `command`, a docs table cell, a message) and not only beside its key."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable, Iterator, Optional
 
 from ..knowledge.docs_vocabulary import column_role, synonyms
@@ -92,7 +93,7 @@ def _table_pairs(table) -> Iterator[tuple[Optional[str], str]]:
     """A docs table row that names a secret variable (`| DB_PASSWORD | prod | S3cr3t! |`): its
     value is the cell of the "value" column when the headers say which; otherwise every later
     cell that could be a credential (not a word like `prod`, not a number)."""
-    roles = [column_role(h, _ROLES) for h in table.headers]
+    roles = _column_roles(table.headers)
     value_columns = [i for i, role in enumerate(roles) if role == "value"]
     for row in table.rows:
         for i, key in enumerate(row.cells):
@@ -106,6 +107,11 @@ def _table_pairs(table) -> Iterator[tuple[Optional[str], str]]:
             break
         for cell in row.cells:
             yield None, cell  # tokens and URL passwords in any cell
+
+
+@lru_cache(maxsize=1024)  # tables of one document repeat their headers
+def _column_roles(headers: tuple[str, ...]) -> list[Optional[str]]:
+    return [column_role(h, _ROLES) for h in headers]
 
 
 def secret_values_of(graph: Graph) -> frozenset[str]:

@@ -264,10 +264,47 @@ AWS_SECRET_KEY = re.compile(r"^[A-Za-z0-9/+]{40}$")
 IDENTIFIER_TOKENS = frozenset({"an AWS access key id"})
 
 
+def _without_lookbehind(pattern: str) -> str:
+    """`pattern` without its leading `(?<!...)`: it matches wherever `pattern` does, and more."""
+    if not pattern.startswith("(?<!"):
+        return pattern
+    i, depth = 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":  # a class: `]` first (or after `^`) is a member, not its end
+            i += 2 if pattern[i + 1:i + 2] == "^" else 1
+            i += 1 if pattern[i:i + 1] == "]" else 0
+            while pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return pattern[i + 1:]
+        i += 1
+    return pattern
+
+
+# Whether a value may hold a token, in one scan: every format without its look-behind, as one
+# alternation (a looser match). On short values it costs a fraction of one search per format;
+# on long ones each format's literal prefix lets `re` skip faster (see `has_token`), so values
+# longer than _HINT_MAX are searched format by format as before.
+_TOKEN_HINT = re.compile("|".join(f"(?:{_without_lookbehind(p.pattern)})" for _l, p in TOKEN_FORMATS))
+_HINT_MAX = 4096
+
+
+def _may_hold_token(text: str) -> bool:
+    return len(text) > _HINT_MAX or _TOKEN_HINT.search(text) is not None
+
+
 @lru_cache(maxsize=4096)  # rules and masking ask about the same (possibly megabyte) values
 def token_format(value: str) -> Optional[str]:
     """The kind of the first known secret token found in `value` ("a GitHub token"), or None."""
-    if not value or len(value) < 16:
+    if not value or len(value) < 16 or not _may_hold_token(value):
         return None
     for label, pattern in TOKEN_FORMATS:
         if label not in IDENTIFIER_TOKENS and pattern.search(value):
@@ -288,11 +325,13 @@ def token_format_in_context(key: str, value: str) -> Optional[str]:
 def has_token(text: str) -> bool:
     """Whether `text` holds a known token anywhere. Format by format: each pattern's literal
     prefix lets `re` skip through a long text, which one alternation of them all cannot."""
-    return any(pattern.search(text) for _label, pattern in TOKEN_FORMATS)
+    return _may_hold_token(text) and any(pattern.search(text) for _label, pattern in TOKEN_FORMATS)
 
 
 def find_tokens(text: str) -> list[tuple[int, int]]:
     """(start, end) of every known token in `text`, for masking."""
+    if not _may_hold_token(text):
+        return []
     spans = []
     for _label, pattern in TOKEN_FORMATS:
         spans.extend(m.span() for m in pattern.finditer(text))
@@ -300,8 +339,12 @@ def find_tokens(text: str) -> list[tuple[int, int]]:
 
 
 def is_public(value: str) -> bool:
-    v = value.strip()
-    return any(p.match(v) for p in PUBLIC_FORMATS) or any(p.match(v) for _l, p in IDENTIFIER_FORMATS)
+    return _PUBLIC_OR_IDENTIFIER.match(value.strip()) is not None
+
+
+# The public and identifier formats as one alternation (one match instead of six).
+_PUBLIC_OR_IDENTIFIER = re.compile("|".join(
+    f"(?:{p.pattern})" for p in (*PUBLIC_FORMATS, *(p for _l, p in IDENTIFIER_FORMATS))))
 
 
 # ---------------------------------------------------------------- placeholders and references
