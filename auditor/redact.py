@@ -451,7 +451,7 @@ def secret_values(pairs: Iterable[tuple[Optional[str], str]]) -> set[str]:
         if len(v) > _LONG and is_placeholder(v):  # cheaper than the token formats on a long value
             continue
         secret = (keyed and not is_setting(v)) or (len(v) >= 10 and has_token(v))
-        passwords = [pw for _start, _end, _scheme, _user, pw in _userinfo(v)] if url else []
+        passwords = [pw for _start, _end, _scheme, _user, pw in _userinfo(v)] if url and "@" in v else []
         # A placeholder holds no secret; asked last, of the few values that hold a candidate.
         if not (secret or passwords) or is_placeholder(v):
             continue
