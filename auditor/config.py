@@ -14,7 +14,6 @@ Paths and globs in the file are relative to the folder that holds it; keys may b
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import re
 import sys
@@ -400,6 +399,8 @@ def _describe(path: Path, locate: "_Locator", error: dict) -> str:
     if error.get("type") == "extra_forbidden":
         model = _model_at(loc[:-1])
         allowed = sorted(model.model_fields) if model else []
+        import difflib
+
         hint = difflib.get_close_matches(keys[-1].replace("-", "_"), allowed, n=1)
         table = _dotted(keys[:-1])
         where = f"[{table}] " if table else ""
@@ -459,6 +460,8 @@ def _check_rules(config: Config, path: Path, locate: "_Locator") -> Config:
 
     for role in config.docs.synonyms:
         if role not in COLUMN_SYNONYMS:
+            import difflib
+
             hint = difflib.get_close_matches(role, list(COLUMN_SYNONYMS), n=1)
             errors.append(f"{_at(path, locate.line(('docs', 'synonyms', role)))}: [docs.synonyms] unknown role "
                           f"{role!r}" + (f" (did you mean {hint[0]!r}?)" if hint else

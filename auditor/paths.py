@@ -6,9 +6,10 @@ an exception. Paths are root-relative, `/`-separated."""
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 
 def _pattern(p: str) -> str:
@@ -17,7 +18,9 @@ def _pattern(p: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+def _spec(patterns: tuple[str, ...]) -> "pathspec.PathSpec":
+    import pathspec  # only when there are patterns: most runs have none, and it imports a lot
+
     return pathspec.GitIgnoreSpec.from_lines([_pattern(p) for p in patterns])
 
 

@@ -14,10 +14,18 @@ import re
 from functools import lru_cache
 from typing import Any, Optional
 
-try:
-    import re2  # google-re2
-except ImportError:  # pragma: no cover - a platform without its wheel: every regex is unknown
-    re2 = None
+_re2: Any = False  # google-re2, imported at the first regex (most runs meet none); None: missing
+
+
+def _engine() -> Any:
+    global _re2
+    if _re2 is False:
+        try:
+            import re2
+        except ImportError:  # pragma: no cover - a platform without its wheel: every regex is unknown
+            re2 = None
+        _re2 = re2
+    return _re2
 
 MAX_PATTERN = 4096  # characters of a pattern
 MAX_TEXT = 8192  # characters of a host or a path it is matched against
@@ -33,6 +41,7 @@ class RegexUnknown(Exception):
 
 @lru_cache(maxsize=4096)
 def _compile(pattern: str, ignore_case: bool) -> Optional[Any]:
+    re2 = _engine()
     if re2 is None or len(pattern) > MAX_PATTERN:
         return None
     options = re2.Options()
