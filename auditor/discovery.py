@@ -203,11 +203,13 @@ def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
             return True
         return bool(include) and not matches(rel, include)
 
-    def add_file(rel_written: str, abs_path: str) -> None:
+    def add_file(rel_written: str, abs_path: str, inside: bool = False) -> None:
+        """`inside`: a plain file (no link) of a folder already known to lie inside the root,
+        so resolving its path again (a realpath and a relative path per file, the cost of a
+        tree of 20,000 unrelated files) can only say what is known."""
         nonlocal count
-        real_rel = reader.relpath(abs_path)
         kind = name_kind(rel_written)
-        if real_rel is None:
+        if not inside and reader.relpath(abs_path) is None:
             if kind or os.path.islink(abs_path):
                 out.problems.append(LoadProblem(
                     rule="AUD002", message="link points outside the scanned root; not followed",
@@ -265,6 +267,8 @@ def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
             if real in seen_dirs:
                 continue  # a link loop or a second way into the same folder
             seen_dirs.add(real)
+            # (every folder walked was checked to lie inside the root before it was stacked)
+            dir_inside = reader.relpath(real) is not None
             try:
                 entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
             except OSError as exc:
@@ -294,7 +298,7 @@ def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
                     except OSError:
                         ok = entry.is_symlink()
                     if ok:
-                        add_file(rel, entry.path)
+                        add_file(rel, entry.path, inside=dir_inside and not entry.is_symlink())
             stack.extend(reversed(subdirs))
 
     for rel in paths:
