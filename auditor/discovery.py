@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Optional
 
 from .paths import matches
@@ -50,10 +49,20 @@ class Discovered:
     dockerfiles: list[str] = field(default_factory=list)
 
 
+def _parts(rel: str) -> list[str]:
+    """`PurePosixPath(rel).parts` of a relative path, without building one (a path object per
+    file is most of what a big tree of unrelated files costs)."""
+    return [x for x in rel.split("/") if x and x != "."]
+
+
+def _name(rel: str) -> str:
+    parts = _parts(rel)
+    return parts[-1] if parts else ""
+
+
 def name_kind(rel: str) -> Optional[FileKind]:
     """The kind a file's name alone gives, or None when its content must decide."""
-    p = PurePosixPath(rel)
-    name = p.name
+    name = _name(rel)
     lower = name.lower()
     if name == ".env" or name.startswith(".env.") or lower.endswith(".env") or _BARE_ENV_TEMPLATE.match(lower):
         return "env"
@@ -72,7 +81,7 @@ def is_dockerfile_name(name: str) -> bool:
 
 
 def is_env_template(rel: str) -> bool:
-    name = PurePosixPath(rel).name.lower()
+    name = _name(rel).lower()
     return bool(TEMPLATE_SUFFIX.search(name) or _TEMPLATE_ENV.match(name))
 
 
@@ -117,7 +126,7 @@ _ENGINES = {".tpl": "Go", ".tmpl": "Go", ".gotmpl": "Go", ".template": "envsubst
 
 
 def _name_words(path: str) -> set[str]:
-    return {w.lower() for w in re.findall(r"[A-Za-z]+", PurePosixPath(path).name)}
+    return {w.lower() for w in re.findall(r"[A-Za-z]+", _name(path))}
 
 
 def _template_suffix(lower: str) -> str:
@@ -154,10 +163,10 @@ def sniff_secgroup_format(path: str, text: str) -> Optional[str]:
 
 def content_kind(rel: str, reader: Reader) -> tuple[Optional[FileKind], Optional[str]]:
     """Kind (and security-group format) of an ambiguous file from its content."""
-    p = PurePosixPath(rel)
-    lower = p.name.lower()
+    parts = _parts(rel)
+    lower = (parts[-1] if parts else "").lower()
     lower = lower[: len(lower) - len(_template_suffix(lower))] or lower
-    parents = {part.lower() for part in p.parts[:-1]}
+    parents = {part.lower() for part in parts[:-1]}
     in_nginx_dir = any(part.startswith("sites-") or part in ("conf.d", "nginx") for part in parents)
     candidates = lower.endswith((".yaml", ".yml", ".json", ".tf", ".conf", ".template")) or (
         in_nginx_dir and "." not in lower.lstrip(".")
@@ -218,7 +227,7 @@ def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
         if rel_written in seen_files or excluded(rel_written):
             return
         seen_files.add(rel_written)
-        if is_dockerfile_name(PurePosixPath(rel_written).name):
+        if is_dockerfile_name(_name(rel_written)):
             if len(out.dockerfiles) < 2000:
                 out.dockerfiles.append(rel_written)
             return
@@ -231,7 +240,7 @@ def discover(reader: Reader, paths: list[str], *, include: tuple[str, ...] = (),
             text, _ = reader.read(rel_written)
             if text is not None and (is_diff(text) or is_shell_script(text)):
                 return  # `.env.patch`, a sourced shell fragment: not an env file
-        suffix = _template_suffix(PurePosixPath(rel_written).name.lower())
+        suffix = _template_suffix(_name(rel_written).lower())
         if not suffix and kind == "compose" and _JINJA_LINE.search(reader.read(rel_written)[0] or ""):
             suffix = ".j2"  # `docker-compose.yml` written by a setup wizard from Jinja statements
         if not suffix and kind in ("compose", "secgroup") and "{{" in rel_written and "}}" in rel_written:
