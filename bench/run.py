@@ -27,6 +27,7 @@ import argparse
 import datetime
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,6 +46,7 @@ from generate import generate  # noqa: E402
 CHAIN_PACKAGES = ("compose-lint", "gixy-ng", "detect-secrets", "dotenv-linter")
 CHECKOV_PACKAGES = ("checkov",)
 SEEDS = ("fixtures/harena", "fixtures/lecoffre_node")
+UNRELATED = 20_000  # files of no kind auditor reads, beside a seed fixture
 IMPORT_FLOOR = "import pydantic, crossplane, dotenv, click, yaml"
 
 
@@ -195,9 +197,20 @@ def small_case(runs: int) -> dict[str, Series]:
     }
     for seed in SEEDS:
         jobs[f"check {seed}"] = (lambda s=seed: run_once(auditor_cmd("check", str(REPO / s))))
-    series = {name: Series(name) for name in jobs}
-    print("small case", file=sys.stderr)
-    measure(series, jobs, runs)
+    with tempfile.TemporaryDirectory(prefix="auditor-bench-unrelated-") as tmp:
+        # a repository is mostly other files: discovery must cost little per file it skips
+        big = Path(tmp) / "tree"
+        shutil.copytree(REPO / SEEDS[0], big)
+        for d in range(200):
+            folder = big / "src" / f"m{d:03d}"
+            folder.mkdir(parents=True)
+            for f in range(100):
+                (folder / f"f{f:03d}.js").write_text("export {};\n")
+        jobs[f"check {SEEDS[0]} + {UNRELATED:,} unrelated files"] = \
+            lambda: run_once(auditor_cmd("check", str(big)))
+        series = {name: Series(name) for name in jobs}
+        print("small case", file=sys.stderr)
+        measure(series, jobs, runs)
     return series
 
 
