@@ -23,39 +23,37 @@ def Field(default: Any = dataclasses.MISSING, *, default_factory: Any = dataclas
                              metadata={"exclude": True} if exclude else None)
 
 
+class _ClassProperty:
+    """`Klass.model_fields` and `obj.model_fields` alike (built on first use)."""
+
+    def __init__(self, getter: Callable[[type], Any]):
+        self.getter = getter
+
+    def __get__(self, obj: Any, cls: Optional[type] = None) -> Any:
+        return self.getter(cls if cls is not None else type(obj))
+
+
 class Frozen:
     """Base class: each subclass becomes a frozen, keyword-only dataclass (hashable, compared by
     value). Fields annotated `tuple[...]` accept any iterable and keep a tuple, as pydantic did."""
 
-    model_fields: ClassVar[dict[str, dataclasses.Field]] = {}
     _tuple_fields: ClassVar[tuple[str, ...]] = ()
     _compared: ClassVar[Callable[[Any], Any]]
     _shown: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # Only classes with tuple fields get a __post_init__: the call alone doubles the cost
-        # of creating a `Loc`, and a run creates hundreds of thousands.
-        annotations: dict[str, Any] = {}
-        for klass in reversed(cls.__mro__):
-            if issubclass(klass, Frozen) and klass is not Frozen:
-                annotations.update(vars(klass).get("__annotations__", {}))
-        if "__post_init__" not in vars(cls) and any(
-                isinstance(t, str) and t.startswith("tuple[") for t in annotations.values()):
-            cls.__post_init__ = _tuples_post_init  # type: ignore[attr-defined]
-        if cls.__doc__ is None:
-            cls.__doc__ = cls.__name__  # else dataclasses builds one from inspect.signature
-        # dataclasses generates __init__ and the frozen __setattr__/__delattr__ only: equality,
-        # hashing and repr are Frozen's, by field values (compiling them per class costs a
-        # small check more than using them).
-        dataclasses.dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)
-        fields = dataclasses.fields(cls)
-        cls.model_fields = {f.name: f for f in fields}
-        cls._tuple_fields = tuple(f.name for f in fields
-                                  if isinstance(f.type, str) and f.type.startswith("tuple["))
-        compared = [f.name for f in fields if f.compare]
-        cls._compared = operator.attrgetter(*compared) if compared else _no_values  # type: ignore[assignment]
-        cls._shown = tuple(f.name for f in fields if f.repr)
+        # The dataclass is built at the class's first use, not at import: a small check
+        # creates objects of a few of these classes, and building each costs about as much
+        # as reading a small file. Until then the class's own __init__ builds it first.
+        cls._built = False
+        if "__init__" not in vars(cls):
+            cls.__init__ = _build_then_init  # type: ignore[method-assign]
+
+    @_ClassProperty
+    def model_fields(cls) -> dict[str, dataclasses.Field]:
+        _build(cls)
+        return cls.__dict__["_model_fields"]
 
     def __eq__(self, other: object) -> bool:
         if self is other:
@@ -90,6 +88,48 @@ class Frozen:
     def model_dump(self, *, mode: str = "python") -> dict[str, Any]:
         return {f.name: _dump(getattr(self, f.name), mode == "json") for f in dataclasses.fields(self)
                 if not (f.metadata and f.metadata.get("exclude"))}
+
+
+def _build(cls: type) -> None:
+    """Make `cls` (and the Frozen classes it derives from, bases first) a frozen, keyword-only
+    dataclass, once."""
+    for klass in reversed(cls.__mro__):
+        if vars(klass).get("_built") is False:
+            _build_one(klass)
+
+
+def _build_one(cls: Any) -> None:
+    if vars(cls).get("__init__") is _build_then_init:
+        del cls.__init__  # dataclasses adds an __init__ only to a class without one of its own
+    # Only classes with tuple fields get a __post_init__: the call alone doubles the cost
+    # of creating a `Loc`, and a run creates hundreds of thousands.
+    annotations: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        if issubclass(klass, Frozen) and klass is not Frozen:
+            annotations.update(vars(klass).get("__annotations__", {}))
+    if "__post_init__" not in vars(cls) and any(
+            isinstance(t, str) and t.startswith("tuple[") for t in annotations.values()):
+        cls.__post_init__ = _tuples_post_init
+    if cls.__doc__ is None:
+        cls.__doc__ = cls.__name__  # else dataclasses builds one from inspect.signature
+    # dataclasses generates __init__ and the frozen __setattr__/__delattr__ only: equality,
+    # hashing and repr are Frozen's, by field values (compiling them per class costs a
+    # small check more than using them).
+    dataclasses.dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)
+    fields = dataclasses.fields(cls)
+    cls._model_fields = {f.name: f for f in fields}
+    cls._tuple_fields = tuple(f.name for f in fields
+                              if isinstance(f.type, str) and f.type.startswith("tuple["))
+    compared = [f.name for f in fields if f.compare]
+    cls._compared = operator.attrgetter(*compared) if compared else _no_values
+    cls._shown = tuple(f.name for f in fields if f.repr)
+    cls._built = True
+
+
+def _build_then_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    cls = type(self)
+    _build(cls)
+    cls.__init__(self, *args, **kwargs)
 
 
 def span_text(low: int, high: Optional[int] = None) -> str:

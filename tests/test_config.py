@@ -60,7 +60,7 @@ def _plain_fields(cls) -> dict:
     import dataclasses
 
     return {f.name: (f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default)
-            for f in dataclasses.fields(cls) if not f.name.startswith("_")}
+            for f in cls.model_fields.values() if not f.name.startswith("_")}
 
 
 @pytest.mark.parametrize("name", ["Config", "ComposeSection", "RuleSection", "HostsSection",
