@@ -114,9 +114,7 @@ def run_rules(graph: Graph, rules: Iterable[Rule], config: Config,
     return finalize(findings)
 
 
-# Findings of one rule in one file past which the rest are summed up in one finding: a file of a
-# million duplicate keys is one problem to fix, and must not cost a million findings to report.
-MAX_PER_RULE_AND_FILE = 200
+from .registry import MAX_PER_RULE_AND_FILE  # noqa: E402 - beside the code that applies it
 
 
 def cap_per_file(rule_id: str, problems: Iterable[Problem], cap: int = MAX_PER_RULE_AND_FILE) -> list[Problem]:

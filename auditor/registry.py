@@ -15,6 +15,11 @@ from typing import Callable, Iterable, Optional
 
 from .model import Problem
 
+# Findings of one rule in one file past which the engine sums up the rest in one finding: a file
+# of a million duplicate keys is one problem to fix, and must not cost a million findings to
+# report. Here, below the rules, so a rule may stop building problems nobody will see.
+MAX_PER_RULE_AND_FILE = 200
+
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "How to fix")
 
 # When a rule runs, and what the engine passes it besides the graph. "graph": over the graph

@@ -5,7 +5,7 @@ import posixpath
 import re
 from typing import Iterator, Optional
 
-from auditor.engine import MAX_PER_RULE_AND_FILE
+from auditor.registry import MAX_PER_RULE_AND_FILE
 from auditor.graph.model import Graph
 from auditor.knowledge.secrets import secret_key
 from auditor.model import EnvFile, EnvVar, Problem, Related

@@ -16,7 +16,6 @@ Expansion sees the outer environment first, then the variables defined earlier i
 """
 from __future__ import annotations
 
-import dataclasses
 import io
 import re
 from collections import ChainMap
@@ -194,8 +193,9 @@ def _parse(text: str, path: str, env: Optional[Mapping[str, str]]) -> tuple[EnvF
 
 
 # The fields `_plain_var` sets, in order; if the model changes, the ordinary constructors are used.
-_FAST = ([f.name for f in dataclasses.fields(EnvVar)] == ["key", "value", "raw", "quote", "loc", "value_loc", "branch"]
-         and [f.name for f in dataclasses.fields(Loc)] == ["path", "line", "column"])
+# (`model_fields` also builds the classes, which `_build` below instantiates without __init__)
+_FAST = (list(EnvVar.model_fields) == ["key", "value", "raw", "quote", "loc", "value_loc", "branch"]
+         and list(Loc.model_fields) == ["path", "line", "column"])
 
 
 def _plain_var(key: str, value: str, path: str, line: int, column: int) -> EnvVar:
