@@ -55,6 +55,14 @@ class Frozen:
         _build(cls)
         return cls.__dict__["_model_fields"]
 
+    # `dataclasses.fields(Klass)` / `is_dataclass(Klass)` of a class not built yet build it
+    # (once built, the class's own attribute hides this one). None for Frozen itself.
+    @_ClassProperty
+    def __dataclass_fields__(cls) -> Optional[dict[str, dataclasses.Field]]:
+        _build(cls)
+        own = vars(cls).get("__dataclass_fields__")
+        return own if isinstance(own, dict) else None
+
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True
