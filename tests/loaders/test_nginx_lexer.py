@@ -160,7 +160,7 @@ configs = st.lists(st.tuples(_BLANKS, st.recursive(_LEAF, _statement, max_leaves
 @example("server {\n  listen 80;\n  location / { proxy_pass http://a:1; }\n}\n")
 def test_well_formed_configurations_are_the_same_through_crossplane(text):
     assert _parsed(text) == _parsed(text, crossplane=True)
-    if "${" not in text:
+    if not re.search(r"\$\{[^}\s]*\}?[ \t]", text):  # else `_tokens` splits a word: its path
         assert syntax._build_plain("x.conf", text, 4) is not None or _parsed(text)[1] is not None
 
 

@@ -288,8 +288,8 @@ def _build_plain(path: str, text: str, max_depth: int) -> Optional[list[Stmt]]:
             token = m.group(_SPECIAL)
         elif kind == _WORD:
             token = m.group(_WORD)
-            if "${" in token or _END in token:
-                return None  # a `${` word (split at blanks by `_tokens`), or one cut by the sentinel
+            if _END in token or ("${" in token and (" " in token or "\t" in token)):
+                return None  # cut by the sentinel, or a `${` word that `_tokens` splits at blanks
         elif kind == _COMMENT:
             continue
         else:
