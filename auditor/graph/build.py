@@ -407,6 +407,7 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
     host_of = host_of or {}
     proxies = {i.runner.key for i in instances if i.runner is not None}
     env_values: dict[str, set[str]] = defaultdict(set)  # env file -> values holding URLs
+    docs_hosts: dict[str, set[str]] = {}  # docs folder -> hosts of the projects it describes
 
     def add(source, file, key, service, value, value_loc: Loc, **extra) -> None:
         found = list(find_urls(value))
@@ -427,8 +428,11 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
                 hosts = {host_of.get(p, p) for p in readers.get(file, ())}
             else:  # docs describe the projects of their folder and the folders above it
                 folder = posixpath.dirname(file)
-                hosts = {host_of.get(p.id, p.id) for p in inputs.projects
-                         if p.directory in ("", folder) or folder.startswith(p.directory + "/")}
+                hosts = docs_hosts.get(folder)
+                if hosts is None:
+                    hosts = docs_hosts[folder] = {
+                        host_of.get(p.id, p.id) for p in inputs.projects
+                        if p.directory in ("", folder) or folder.startswith(p.directory + "/")}
             ref.update(_target(parts, ref, names, by_port, publics, proxies, readers, hosts, host_of))
             out.append(UrlRef(**ref))
 
@@ -452,9 +456,13 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
             if not env.template:
                 env_values[env.path].add(v.value)
     projects = {p.id: p for p in inputs.projects}
+    fed_by: dict[str, set[str]] = {}  # project -> values its env files feed
     for key, s in services.items():
-        project = projects.get(s.project)
-        fed = set().union(*(env_values.get(f, set()) for f in (project.env_sources if project else ())))
+        fed = fed_by.get(s.project)
+        if fed is None:
+            project = projects.get(s.project)
+            fed = fed_by[s.project] = set().union(
+                *(env_values.get(f, set()) for f in (project.env_sources if project else ())))
         for e in s.environment:
             if e.value:
                 add("compose", e.loc.path, e.key, key, e.value, e.loc, from_env_file=e.value in fed)

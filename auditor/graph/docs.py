@@ -13,9 +13,12 @@ from ..model import EnvVar, Loc, NginxServer, Service, VariableFact
 from .model import Graph, ProxyLink
 
 
+_NOT_NAME = re.compile(r"[^a-z0-9]")
+
+
 def norm(name: str) -> str:
     """A name as docs and config are compared: `SDK Relay`, `sdk_relay` and `sdk-relay` are one."""
-    return re.sub(r"[^a-z0-9]", "", fold(name))
+    return _NOT_NAME.sub("", fold(name))
 
 
 class ServiceIndex:

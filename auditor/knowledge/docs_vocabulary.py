@@ -83,6 +83,8 @@ ORDER_PHRASES = (
 
 def fold(text: str) -> str:
     """Lower case, accents removed, runs of blanks made one space."""
+    if text.isascii():  # nothing to decompose; str.split's blanks are re's \s
+        return " ".join(text.split()).lower()
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", plain.replace("’", "'")).strip().lower()
