@@ -23,6 +23,7 @@ Decisions recorded here:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Optional
 
 TCP = frozenset({"tcp"})
@@ -175,7 +176,13 @@ HOST_DAEMON_PORTS: frozenset[int] = frozenset({22})
 
 def known_ports(low: int, high: int, protocol: str) -> list[KnownPort]:
     """Known services whose ports overlap `low`-`high` for `protocol` ("all" for any)."""
-    return [p for p in PORTS if p.overlaps(low, high, protocol)]
+    return list(_known_ports(low, high, protocol))
+
+
+@lru_cache(maxsize=4096)
+def _known_ports(low: int, high: int, protocol: str) -> tuple[KnownPort, ...]:
+    # remembered: rules ask about the same few ports for every service of a stack
+    return tuple(p for p in PORTS if p.overlaps(low, high, protocol))
 
 
 def sensitive_ports(low: int, high: int, protocol: str) -> list[KnownPort]:
@@ -267,6 +274,7 @@ REVERSE_PROXY_IMAGES: frozenset[str] = frozenset({
 })
 
 
+@lru_cache(maxsize=4096)
 def image_repository(image: Optional[str]) -> str:
     """`registry:5000/ns/name:tag@sha256:...` -> `ns/name`; Docker Hub's `library/` dropped."""
     if not image:
@@ -290,7 +298,23 @@ def _lookup(image: Optional[str], table: Iterable[str]) -> Optional[str]:
     repo = image_repository(image)
     if not repo:
         return None
-    names = set(table)
+    return _lookup_repo(repo, _frozen(table))
+
+
+_FROZEN: dict[int, tuple[Iterable[str], frozenset[str]]] = {}
+
+
+def _frozen(table: Iterable[str]) -> frozenset[str]:
+    """The names of one of this module's tables, as a set made once (keyed by the table, kept
+    alive with it)."""
+    hit = _FROZEN.get(id(table))
+    if hit is None or hit[0] is not table:
+        hit = _FROZEN[id(table)] = (table, frozenset(table))
+    return hit[1]
+
+
+@lru_cache(maxsize=4096)
+def _lookup_repo(repo: str, names: frozenset[str]) -> Optional[str]:
     if repo in names:
         return repo
     for name in names:

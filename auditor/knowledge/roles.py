@@ -8,6 +8,7 @@ separators are ignored, and a trailing URL/URI/ENDPOINT/ADDR word is removed. A 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 
 # Prefixes that front-end build tools require for a variable to reach browser code. They say
@@ -56,6 +57,7 @@ def is_list_key(key: str) -> bool:
     return flat.endswith(LIST_SUFFIXES)
 
 
+@lru_cache(maxsize=8192)
 def url_role(key: Optional[str]) -> Optional[str]:
     """The endpoint a variable names, normalised; None for lists and empty names."""
     if not key:
