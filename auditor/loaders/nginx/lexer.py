@@ -25,6 +25,7 @@ handled here: callers check `needs_crossplane` first and use crossplane for thos
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from crossplane.lexer import EXTERNAL_LEXERS
 
@@ -72,13 +73,11 @@ _EXTERNAL_HINT = "_by_lua_block"
 _OTHER_NAMES = tuple(name for name in EXTERNAL_LEXERS if _EXTERNAL_HINT not in name)
 
 
-def lex(text: str) -> list[tuple[str, int, int, bool, int]]:
+def lex(text: str) -> Iterator[tuple[str, int, int, bool, int]]:
     """(token, line, column, quoted, end offset) for each token crossplane's lexer yields for
     `text` (which must not need crossplane, see `needs_crossplane`). The column is where the
     token is written (its opening quote, for a quoted string), 1-based on the line that holds
     its first character."""
-    out: list[tuple[str, int, int, bool, int]] = []
-    append = out.append
     match = TOKEN.scanner(text).match
     count, rfind = text.count, text.rfind
     size = len(text)
@@ -86,7 +85,7 @@ def lex(text: str) -> list[tuple[str, int, int, bool, int]]:
     while True:
         m = match()
         if m is None:  # the end, or an open quote or comment at the end
-            return out
+            return
         kind = m.lastindex
         start = m.start(kind)
         newlines = count("\n", counted, start)
@@ -98,15 +97,15 @@ def lex(text: str) -> list[tuple[str, int, int, bool, int]]:
         if kind == PLAIN or kind == WORD:
             end = m.end()
             if end == size:  # still under way at the end of the text: crossplane drops it
-                return out
+                return
             # a backslash-newline first counts its newline before the token starts
-            append((token, line + 1 if token.startswith("\\\n") else line, start - line_start + 1, False, end))
+            yield (token, line + 1 if token.startswith("\\\n") else line, start - line_start + 1, False, end)
         elif kind == SPECIAL:
-            append((token, line, start - line_start + 1, False, start + 1))
+            yield (token, line, start - line_start + 1, False, start + 1)
         elif kind == COMMENT:
-            append((token, line, start - line_start + 1, False, m.end(COMMENT)))
+            yield (token, line, start - line_start + 1, False, m.end(COMMENT))
         else:
             body = token[1:-1]
             if "\\" in body:
                 body = unquote(body, token[0])
-            append((body, line, start - line_start + 1, True, m.end()))
+            yield (body, line, start - line_start + 1, True, m.end())

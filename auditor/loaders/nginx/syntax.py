@@ -15,7 +15,7 @@ from crossplane.lexer import _lex_file_object
 
 from ...model import LoadProblem, Loc
 from ...reader import Lines
-from .lexer import (COMMENT, PLAIN, SPECIAL, STATEMENT, STATEMENT_SHIFT, WORD, lex, needs_crossplane,
+from .lexer import (COMMENT, PLAIN, SPECIAL, STATEMENT, STATEMENT_SHIFT, TOKEN, WORD, lex, needs_crossplane,
                     unquote)
 
 # Appended after the text: crossplane's lexer silently stops on an unterminated quote or Lua block
@@ -90,29 +90,7 @@ def _tokens(text: str) -> Iterator[tuple[str, int, int, bool]]:
     """(token, line, column, quoted) for each token; comments dropped."""
     if needs_crossplane(text):  # a Lua block: crossplane's lexer has the external lexer for it
         return _tokens_crossplane(text)
-    if "\\\n" not in text:
-        tokens = lex(text + _TAIL)
-        if tokens and tokens[-1][0] == _END and not tokens[-1][3]:
-            # Lexed whole, and every token where `locate` finds it (see _tokens_stepwise): the
-            # only token that could reach into the sentinel is the sentinel's own.
-            del tokens[-1]
-            if "${" not in text:
-                return [(t, line, column, quoted) for t, line, column, quoted, _ in tokens
-                        if quoted or t[0] != "#"]
-            return _split_all(tokens)
     return _tokens_stepwise(text)
-
-
-def _split_all(tokens: list[tuple[str, int, int, bool, int]]) -> Iterator[tuple[str, int, int, bool]]:
-    for token, line, column, quoted, _ in tokens:
-        if quoted:
-            yield token, line, column, quoted
-        elif token[0] == "#":
-            continue
-        elif "${" in token and (" " in token or "\t" in token):
-            yield from _split_blanks(token, line, column)
-        else:
-            yield token, line, column, quoted
 
 
 def _tokens_stepwise(text: str) -> Iterator[tuple[str, int, int, bool]]:
@@ -248,55 +226,39 @@ def _plain(text: str) -> bool:
 
 
 def _build_plain(path: str, text: str, max_depth: int) -> Optional[list[Stmt]]:
-    """`_build(path, _tokens(text), max_depth)` in one pass over nginx/lexer's STATEMENT
-    expression, for a text that reads without a problem; None at the first sign of one (a syntax
-    error, nesting past the limit, an unterminated quote), and `_build` then says what it is.
-    Only a directive's name is placed (line, column); arguments and comments are not, and
-    `locate`'s columns are the lexer's here (see `_tokens_stepwise`)."""
+    """`_build(path, _tokens(text), max_depth)` in one pass over nginx/lexer's expressions, for a
+    text that reads without a problem; None at the first sign of one (a syntax error, nesting
+    past the limit, an unterminated quote), and `_build` then says what it is. Where a
+    directive starts, STATEMENT reads a plain one whole; within one, TOKEN reads the rest (so
+    arguments are not each tried as the start of a statement). Only a directive's name is
+    placed (line, column); `locate`'s columns are the lexer's here (see `_tokens_stepwise`)."""
     root: list[Stmt] = []
     stack: list[list[Stmt]] = [root]
     current: Optional[Stmt] = None
     full = text + _TAIL
-    match = STATEMENT.scanner(full).match
+    statement, token_at = STATEMENT.match, TOKEN.match
     count, rfind = full.count, full.rfind
     line, counted, line_start = 1, 0, 0  # `line` is the line of offset `counted`
+    pos = 0
     while True:
-        m = match()
-        if m is None:
-            # read whole if the sentinel came back last, as a top-level directive's name
-            # (else a quote ran into the end, or the text ended too early)
-            if current is not None and current.name == _END and len(stack) == 1:
-                return root
-            return None
-        kind = m.lastindex
-        if kind == _STATEMENT:  # plain words, then `;` or `{`
-            words = m.group(_WORDS).split()
-            if current is None:
-                start = m.start(_WORDS)
-                newlines = count("\n", counted, start)
-                if newlines:
-                    line += newlines
-                    line_start = rfind("\n", counted, start) + 1
-                counted = start
-                current = Stmt(words[0], words[1:], path, line, start - line_start + 1)
-            else:
-                current.args.extend(words)
-            token = m.group(_STATEMENT)
-        elif kind == _PLAIN:
-            token = m.group(_PLAIN)
-        elif kind == _SPECIAL:
-            token = m.group(_SPECIAL)
-        elif kind == _WORD:
-            token = m.group(_WORD)
-            if _END in token or ("${" in token and (" " in token or "\t" in token)):
-                return None  # cut by the sentinel, or a `${` word that `_tokens` splits at blanks
-        elif kind == _COMMENT:
-            continue
+        if current is None:
+            m = statement(full, pos)
+            if m is None:  # a quote ran into the end
+                return None
+            group = kind = m.lastindex
         else:
-            token = m.group(kind)[1:-1]
-            if "\\" in token:
-                token = unquote(token, m.group(kind)[0])
-        if kind == _STATEMENT or kind == _SPECIAL:
+            m = token_at(full, pos)
+            if m is None:
+                # read whole if the sentinel came back last, as a top-level directive's name
+                # (else a quote ran into the end, or the text ended too early)
+                return root if current.name == _END and len(stack) == 1 else None
+            group = m.lastindex
+            kind = group + STATEMENT_SHIFT
+        pos = m.end()
+        if kind == _PLAIN:
+            token = m.group(group)
+        elif kind == _SPECIAL:
+            token = m.group(group)
             if current is None:
                 if token != "}" or len(stack) == 1:
                     return None
@@ -313,16 +275,43 @@ def _build_plain(path: str, text: str, max_depth: int) -> Optional[list[Stmt]]:
                 current = None
             else:
                 return None
-        elif current is not None:
-            current.args.append(token)
-        else:
-            start = m.start(kind)
+            continue
+        elif kind == _STATEMENT:  # plain words, then `;` or `{`, where a directive starts
+            words = m.group(_WORDS).split()
+            start = m.start(_WORDS)
             newlines = count("\n", counted, start)
             if newlines:
                 line += newlines
                 line_start = rfind("\n", counted, start) + 1
             counted = start
-            current = Stmt(token, [], path, line, start - line_start + 1)
+            stmt = Stmt(words[0], words[1:], path, line, start - line_start + 1)
+            stack[-1].append(stmt)
+            if m.group(_STATEMENT) == "{":
+                if len(stack) > max_depth:
+                    return None
+                stmt.block = []
+                stack.append(stmt.block)
+            continue
+        elif kind == _WORD:
+            token = m.group(group)
+            if _END in token or ("${" in token and (" " in token or "\t" in token)):
+                return None  # cut by the sentinel, or a `${` word that `_tokens` splits at blanks
+        elif kind == _COMMENT:
+            continue
+        else:
+            token = m.group(group)[1:-1]
+            if "\\" in token:
+                token = unquote(token, m.group(group)[0])
+        if current is not None:
+            current.args.append(token)
+            continue
+        start = m.start(group)
+        newlines = count("\n", counted, start)
+        if newlines:
+            line += newlines
+            line_start = rfind("\n", counted, start) + 1
+        counted = start
+        current = Stmt(token, [], path, line, start - line_start + 1)
 
 
 # STATEMENT's groups: the words and the `;` or `{` after them, then TOKEN's
