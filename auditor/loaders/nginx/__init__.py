@@ -1,2 +1,2 @@
-"""nginx: statements over crossplane's lexer (syntax), `include` inside the root (includes),
-directive arguments (values), and configurations with their servers (config)."""
+"""nginx: tokens as crossplane's lexer gives them (lexer), statements (syntax), `include` inside
+the root (includes), directive arguments (values), and configurations with their servers (config)."""

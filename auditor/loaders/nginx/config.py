@@ -251,7 +251,8 @@ class _Scope:
         if _INHERITED.isdisjoint(own):
             return self
         set_header, add_header = own.get("proxy_set_header"), own.get("add_header")
-        version, protocols, certificate = own.get("proxy_http_version"), own.get("ssl_protocols"), own.get("ssl_certificate")
+        version, protocols = own.get("proxy_http_version"), own.get("ssl_protocols")
+        certificate = own.get("ssl_certificate")
         return _Scope(
             proxy_set_header=(set_header and _headers(set_header)) or self.proxy_set_header,
             add_header=(add_header and _headers(add_header)) or self.add_header,

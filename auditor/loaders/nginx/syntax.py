@@ -1,8 +1,13 @@
-"""nginx syntax: decoded text -> a tree of statements, built over crossplane's lexer.
+"""nginx syntax: decoded text -> a tree of statements, with crossplane's lexing.
 
 crossplane's own parser only reads by file name and follows includes on disk; we lex text the
 Reader already decoded and build the tree here, iteratively, so deep nesting cannot exhaust the
 Python stack. Includes are left in the tree as plain statements (see nginx/includes).
+
+Three ways to the same tree, problems and columns: a file that reads plainly is built in one pass
+over nginx/lexer's expressions (`_build_plain`); any other goes token by token (`_tokens`), from
+nginx/lexer, or from crossplane's own lexer when it holds a `*_by_lua_block` (crossplane's
+external lexer). crossplane stays the reference: tests/loaders/test_nginx_lexer.py.
 """
 from __future__ import annotations
 
