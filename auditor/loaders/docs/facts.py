@@ -37,18 +37,31 @@ def extract_facts(docs: Iterable[DocFile],
                   extra_synonyms: Optional[Mapping[str, Iterable[str]]] = None) -> list[DocFact]:
     vocabulary = synonyms({k: tuple(v) for k, v in (extra_synonyms or {}).items()})
     facts: list[DocFact] = []
+    known: dict[tuple[str, ...], dict[str, int]] = {}  # tables of a doc repeat their headers
     for doc in docs:
         for table in doc.tables:
-            facts.extend(table_facts(table, vocabulary))
+            columns = known.get(table.headers)
+            if columns is None:
+                columns = known[table.headers] = _columns(table.headers, vocabulary)
+            facts.extend(_facts(table, columns))
     return facts
 
 
 def table_facts(table: DocTable, vocabulary: Mapping[str, str]) -> list[DocFact]:
+    return _facts(table, _columns(table.headers, vocabulary))
+
+
+def _columns(headers: tuple[str, ...], vocabulary: Mapping[str, str]) -> dict[str, int]:
+    """The column of each role the headers name (the first one naming it)."""
     columns: dict[str, int] = {}
-    for i, header in enumerate(table.headers):
+    for i, header in enumerate(headers):
         role = column_role(header, vocabulary)
         if role is not None and role not in columns:
             columns[role] = i
+    return columns
+
+
+def _facts(table: DocTable, columns: dict[str, int]) -> list[DocFact]:
     if "route" in columns:
         return _routes(table, columns)
     if "variable" in columns and "value" in columns:
