@@ -11,7 +11,6 @@ Tables inside fenced code blocks are code; URLs are found everywhere, assignment
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -384,8 +383,9 @@ def _mentions(path: str, lines: list[str], code_lines: list[int]) -> list[TextMe
 
 
 # The fields `_mention` sets, in order; if the model changes, the ordinary constructors are used.
-_FAST = ([f.name for f in dataclasses.fields(TextMention)] == ["text", "key", "loc"]
-         and [f.name for f in dataclasses.fields(Loc)] == ["path", "line", "column"])
+# (`model_fields` also builds the classes, which `_mention` instantiates without __init__)
+_FAST = (list(TextMention.model_fields) == ["text", "key", "loc"]
+         and list(Loc.model_fields) == ["path", "line", "column"])
 
 
 def _mention(text: str, key: Optional[str], path: str, line: int, column: int,
