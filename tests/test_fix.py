@@ -115,3 +115,19 @@ def test_moving_a_secret_to_env_never_shows_it(tmp_path):
     assert "+POSTGRES_PASSWORD=" in proc.stdout and "${POSTGRES_PASSWORD}" in proc.stdout
     for secret in ("FaKe-Pg-Passw0rd-2024", "FaKe-Api-T0ken-77x9"):
         assert secret not in proc.stdout + proc.stderr
+
+
+def test_a_fix_of_many_edits_stays_out_of_sarif(tmp_path):
+    """A file of many duplicate keys: one fix deleting every dead line closes each ENV001 result;
+    SARIF would repeat all of its deletions in each result (issue 11 §6), so it is left out."""
+    import json
+
+    from auditor.fix.run import MAX_SARIF_EDITS
+
+    (tmp_path / ".env").write_text("A=1\n" * (MAX_SARIF_EDITS + 2), encoding="utf-8")
+    proc = _cli("check", str(tmp_path), "--format", "sarif")
+    results = json.loads(proc.stdout)["runs"][0]["results"]
+    assert results and not any(r.get("fixes") for r in results)
+    (tmp_path / ".env").write_text("A=1\nA=2\n", encoding="utf-8")
+    proc = _cli("check", str(tmp_path), "--format", "sarif")
+    assert any(r.get("fixes") for r in json.loads(proc.stdout)["runs"][0]["results"])

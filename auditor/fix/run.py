@@ -18,6 +18,12 @@ from .fixers.base import Context
 from .verify import verified
 
 
+# Fixes of more edits than this are left out of SARIF: every result a fix closes carries all of
+# its replacements, and one file of 262,144 duplicate keys made one fix of 262,143 deletions for
+# 201 results (gigabytes of SARIF: the process was killed for memory).
+MAX_SARIF_EDITS = 1000
+
+
 @dataclass
 class FixRun:
     report: Report
@@ -48,6 +54,8 @@ class FixRun:
         clean = scrubber(self.report.graph)
         out: dict[str, list[dict]] = {}
         for fix in self.fixes:
+            if len(fix.edits) > MAX_SARIF_EDITS:
+                continue  # `auditor fix` still makes it; SARIF would copy it into each result
             changes = []
             for path in dict.fromkeys(e.path for e in fix.edits):
                 lines = self.texts[path].splitlines(keepends=True)
