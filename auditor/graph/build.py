@@ -407,7 +407,7 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
     host_of = host_of or {}
     proxies = {i.runner.key for i in instances if i.runner is not None}
     env_values: dict[str, set[str]] = defaultdict(set)  # env file -> values holding URLs
-    docs_hosts: dict[str, set[str]] = {}  # docs folder -> hosts of the projects it describes
+    docs_hosts: dict[str, set[str]] = {}  # docs file -> hosts of the projects its folder holds
 
     def add(source, file, key, service, value, value_loc: Loc, **extra) -> None:
         found = list(find_urls(value))
@@ -427,10 +427,10 @@ def _urls(inputs: Inputs, services: dict[str, Service], names: dict[str, list[Se
             elif source == "env":
                 hosts = {host_of.get(p, p) for p in readers.get(file, ())}
             else:  # docs describe the projects of their folder and the folders above it
-                folder = posixpath.dirname(file)
-                hosts = docs_hosts.get(folder)
+                hosts = docs_hosts.get(file)
                 if hosts is None:
-                    hosts = docs_hosts[folder] = {
+                    folder = posixpath.dirname(file)
+                    hosts = docs_hosts[file] = {
                         host_of.get(p.id, p.id) for p in inputs.projects
                         if p.directory in ("", folder) or folder.startswith(p.directory + "/")}
             ref.update(_target(parts, ref, names, by_port, publics, proxies, readers, hosts, host_of))

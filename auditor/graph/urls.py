@@ -49,7 +49,26 @@ def _find_urls(value: str) -> tuple[UrlParts, ...]:
     return tuple(out)
 
 
+# `scheme://host[:port][/path][?query|#fragment]` with no userinfo and nothing urlsplit would
+# treat specially: most URLs of a stack. Read with one match instead of urlsplit and the
+# userinfo search (tests/graph/test_url_parts.py: equal to the general path).
+_SIMPLE_URL = re.compile(
+    r"([A-Za-z][A-Za-z0-9+.\-]*)://([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*\.?)(?::([0-9]{1,5}))?"
+    r"(/[A-Za-z0-9._~!$&'()*+,;=:/\-]*)?(?:[?#][^\s\\@]*)?")
+
+
 def split_url(text: str, start: int = 0) -> Optional[UrlParts]:
+    if "@" not in text:
+        m = _SIMPLE_URL.fullmatch(text)
+        if m is not None and (m[3] is None or int(m[3]) <= 65535):
+            scheme = m[1].lower()
+            return UrlParts(scheme=scheme, host=m[2].lower(),
+                            port=int(m[3]) if m[3] is not None else DEFAULT_PORTS.get(scheme),
+                            path=m[4] or "/", username=None, password=None, start=start, masked=text)
+    return _split_url(text, start)
+
+
+def _split_url(text: str, start: int = 0) -> Optional[UrlParts]:
     # The userinfo runs to the last `@` before the host, whatever the password holds (`/`, `?`,
     # `#`, `+`, `=`: base64), which urlsplit would take for the start of the path.
     userinfo = url_userinfo(text)
