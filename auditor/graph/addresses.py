@@ -19,7 +19,7 @@ ALL_V6 = "::"
 _IP_CHARS = frozenset("0123456789abcdefABCDEF.:[]")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)  # every URL host and bind address asks, often the same
 def parse_ip(text: str) -> Optional[ipaddress._BaseAddress]:
     if "%" not in text and not _IP_CHARS.issuperset(text):
         return None  # a host name: no exception raised and caught for each (a scope id may be `%eth0`)
