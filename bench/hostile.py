@@ -5,9 +5,10 @@ auditor installed in the running interpreter,
 
     python bench/hostile.py                 # every input, a table on stdout
     python bench/hostile.py --only env-dup  # some of them (comma-separated names)
+    python bench/hostile.py --formats json,sarif,text  # each input in each report format
 
 Each input is generated into a temporary folder and checked by a whole `python -m auditor check
-DIR --format json` process, as CI runs it: wall time from spawn to exit, CPU time (user +
+DIR --format json` process (or each of `--formats`), as CI runs it: wall time from spawn to exit, CPU time (user +
 system, steadier on a shared machine) and peak RSS (`ru_maxrss` from `wait4`); `--runs 3` shows
 medians. The budget is 5 s and 300 MB per input; a process is stopped past
 60 s or 2 GB (reported as over). The findings column shows what a person gets: the number of
@@ -136,12 +137,13 @@ def _limit() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def measure(root: Path, extra: list[str]) -> tuple[float, float, int, str, str]:
+def measure(root: Path, extra: list[str], fmt: str = "json") -> tuple[float, float, int, str, str]:
     """(seconds, CPU seconds, peak RSS bytes, findings summary, outcome) of one `auditor check`
-    process. CPU time (user + system) is the steadier figure on a shared machine."""
-    out = root.parent / "report.json"
+    process writing format `fmt` (every format has its own ways to blow up: SARIF carries
+    fixes). CPU time (user + system) is the steadier figure on a shared machine."""
+    out = root.parent / f"report.{fmt}"
     start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "auditor", "check", str(root), "--format", "json",
+    proc = subprocess.Popen([sys.executable, "-m", "auditor", "check", str(root), "--format", fmt,
                              "--output", str(out), *extra], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, preexec_fn=_limit)
     outcome = "ok"
@@ -163,10 +165,14 @@ def measure(root: Path, extra: list[str]) -> tuple[float, float, int, str, str]:
     if outcome == "ok" and code not in (0, 1):
         outcome = f"exit {code}: {proc.stderr.read().decode(errors='replace').strip()[:80]}"
     findings = ""
-    if out.exists() and outcome == "ok":
+    if out.exists() and outcome == "ok" and fmt in ("json", "sarif"):
         doc = json.loads(out.read_text())
-        counts = Counter(f["rule"] for f in doc["findings"])
-        findings = f"{len(doc['findings'])} (" + ", ".join(f"{r} {n}" for r, n in counts.most_common(4)) + ")"
+        rules = ([f["rule"] for f in doc["findings"]] if fmt == "json"
+                 else [r["ruleId"] for run in doc["runs"] for r in run["results"]])
+        counts = Counter(rules)
+        findings = f"{len(rules)} (" + ", ".join(f"{r} {n}" for r, n in counts.most_common(4)) + ")"
+    elif out.exists() and outcome == "ok":
+        findings = f"{out.stat().st_size // 1024} KB of {fmt}"
     return seconds, cpu, rss, findings, outcome
 
 
@@ -174,17 +180,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated input names")
     parser.add_argument("--runs", type=int, default=1, help="runs per input (medians are shown)")
+    parser.add_argument("--formats", default="json", help="comma-separated report formats, each "
+                        "measured on every input (json, sarif, text, github, html)")
     args = parser.parse_args(argv)
+    formats = [f for f in args.formats.split(",") if f]
     names = [n for n in args.only.split(",") if n] or list(INPUTS)
-    print(f"{'input':<22} {'size':>9} {'time':>7} {'CPU':>7} {'peak RSS':>9}  {'budget':<6}  findings")
+    print(f"{'input':<30} {'size':>9} {'time':>7} {'CPU':>7} {'peak RSS':>9}  {'budget':<6}  findings")
     over = 0
-    for name in names:
+    for name, fmt in [(n, f) for n in names for f in formats]:
         with tempfile.TemporaryDirectory(prefix="hostile-") as tmp:
             root = Path(tmp) / "tree"
             root.mkdir()
             extra = INPUTS[name](root)
             size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-            runs = [measure(root, extra) for _ in range(max(1, args.runs))]
+            runs = [measure(root, extra, fmt) for _ in range(max(1, args.runs))]
+        if len(formats) > 1:
+            name = f"{name} ({fmt})"
         seconds = statistics.median(r[0] for r in runs)
         cpu = statistics.median(r[1] for r in runs)
         rss = max(r[2] for r in runs)
@@ -192,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         within = outcome == "ok" and seconds < TIME_BUDGET and rss < RSS_BUDGET
         over += not within
         verdict = "ok" if within else "OVER"
-        print(f"{name:<22} {size / 1024:>7.0f}KB {seconds:>6.2f}s {cpu:>6.2f}s {rss / (1 << 20):>7.0f}MB  {verdict:<6}  "
+        print(f"{name:<30} {size / 1024:>7.0f}KB {seconds:>6.2f}s {cpu:>6.2f}s {rss / (1 << 20):>7.0f}MB  {verdict:<6}  "
               f"{findings if outcome == 'ok' else outcome}", flush=True)
     return 1 if over else 0
 

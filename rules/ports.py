@@ -230,9 +230,15 @@ def _problem(graph: Graph, group: list[Listener], evidence: str, weak: bool = Fa
     elif len(group) == 2:
         message = f"{head} {'published' if compose else 'claimed'} by both {names[0]} and {names[1]}"
     else:
-        listed = ", ".join(dict.fromkeys(names[:-1]))
-        message = (f"{head} {'published' if compose else 'claimed'} by {len(group)} "
-                   f"{'services' if compose else 'listeners'}: {listed} and {names[-1]}")
+        # claimants by name: one service's many entries are one claimant said once
+        distinct = list(dict.fromkeys(names))
+        listed = ", ".join(n for n in distinct if n != names[-1])
+        entries = f" ({len(group)} entries)" if len(group) > len(distinct) else ""
+        if len(distinct) == 1:
+            message = f"{head} {'published' if compose else 'claimed'} {len(group)} times by {names[-1]}"
+        else:
+            message = (f"{head} {'published' if compose else 'claimed'} by {len(distinct)} "
+                       f"{'services' if compose else 'listeners'}{entries}: {listed} and {names[-1]}")
     families = {_family(graph, l) for l in group if l.kind == "compose"}
     if evidence and (len(families) > 1 or not compose):
         message += f" ({'perhaps ' if weak else ''}one host: {evidence})"
