@@ -189,6 +189,18 @@ def measure(series: dict[str, Series], jobs: dict[str, callable], runs: int) -> 
                   file=sys.stderr, flush=True)
 
 
+def compile_auditor() -> None:
+    """Byte-compile auditor as `pip install` does, so no run pays for compiling its modules: an
+    editable install under PYTHONDONTWRITEBYTECODE=1 would otherwise compile them in every run."""
+    import auditor
+    import auditor.rules
+
+    folders = [str(Path(auditor.__file__).parent), *auditor.rules.__path__]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], env=env, check=False,
+                   stdout=subprocess.DEVNULL)
+
+
 def small_case(runs: int) -> dict[str, Series]:
     jobs = {
         "python -c pass": lambda: run_once([sys.executable, "-c", "pass"]),
@@ -323,6 +335,7 @@ def main() -> None:
 
     env = None if args.no_peers else args.env
     missing = setup_env(env) if env is not None and args.setup else {}
+    compile_auditor()
     small = small_case(args.small_runs)
     by_n = {n: sized(n, args.runs, env, args.timeout) for n in map(int, args.sizes.split(","))}
     text = report(small, by_n, args.runs, versions(env) if env else {}, missing)
