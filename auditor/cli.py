@@ -86,9 +86,6 @@ def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_fil
           baseline, live, live_now, statistics, category, color, quiet, allow_empty, stdin_filename,
           whole_stacks) -> None:
     """Check PATHS (default: the current folder; `-`: one file read from standard input)."""
-    import shutil
-    import tempfile
-
     from . import engine
     from .terminal import Progress
 
@@ -105,6 +102,9 @@ def check(paths, fmt, output, fail_on, select, ignore, extend_select, config_fil
             paths = [str(stack.enter_context(stdin_tree(sys.stdin.buffer.read(MAX_BYTES), stdin_filename)))]
         env_list = _env_files(tuple(paths), env_files)
         if live_now:
+            import shutil
+            import tempfile
+
             temporary = tempfile.mkdtemp(prefix="auditor-live-")
             stack.callback(shutil.rmtree, temporary, ignore_errors=True)
             live = str(Path(temporary) / "live")

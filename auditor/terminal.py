@@ -7,7 +7,6 @@ the stream is a terminal and `TERM` is not `dumb`.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import threading
 import time
@@ -43,7 +42,7 @@ def width(stream: Optional[TextIO], env: Optional[Mapping[str, str]] = None) -> 
         return max(40, int(columns))
     if not is_terminal(stream):
         return None
-    return max(40, shutil.get_terminal_size((100, 24)).columns)
+    return max(40, _terminal_size((100, 24)).columns)
 
 
 class Progress:
@@ -89,7 +88,7 @@ class Progress:
         while not self._stop.is_set():
             elapsed = time.monotonic() - self.started
             line = f"auditor: {self.stage} ({elapsed:.0f} s)"
-            cols = shutil.get_terminal_size((80, 24)).columns - 1
+            cols = _terminal_size((80, 24)).columns - 1
             line = line[:max(10, cols)]
             with self._lock:
                 if self._stop.is_set():
@@ -110,3 +109,9 @@ class Progress:
             self.stream.flush()
         except (OSError, ValueError):
             self.enabled = False
+
+
+def _terminal_size(fallback: tuple[int, int]):
+    import shutil  # only when there is a terminal to measure: it imports the archive modules
+
+    return shutil.get_terminal_size(fallback)

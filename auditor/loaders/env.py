@@ -22,8 +22,6 @@ from collections import ChainMap
 from functools import lru_cache
 from typing import Iterator, Mapping, Optional
 
-from dotenv.parser import parse_stream
-
 from ..discovery import is_env_template
 from ..model import EnvFile, EnvVar, LoadProblem, Loc
 from ..reader import Lines, Reader
@@ -302,6 +300,10 @@ def _binding_texts(text: str) -> tuple[str, ...]:
     if not any(c in text for c in "'\"\r\ufeff"):
         # its parser costs about 100 us a line: a file of 100,000 lines is cut here instead
         return tuple(_PLAIN_BINDING.findall(text)[:-1]) if text else ()
+    # imported here: the package's __init__ brings logging, tempfile and shutil along, which a
+    # file without quotes never needs
+    from dotenv.parser import parse_stream
+
     pieces = tuple(b.original.string for b in parse_stream(io.StringIO(text)))
     if "".join(pieces) != text:  # a BOM, which python-dotenv drops: one piece keeps the offsets right
         return (text,)
