@@ -25,6 +25,7 @@ from typing import Iterator, Mapping, Optional
 from ..discovery import is_env_template
 from ..model import EnvFile, EnvVar, LoadProblem, Loc
 from ..reader import Lines, Reader
+from .source.fast import LOC_FAST, new_loc
 from .source.interpolate import interpolate
 from ..templates import GO_SUFFIXES, JINJA_SUFFIXES, engine_of, neutralize
 
@@ -193,7 +194,7 @@ def _parse(text: str, path: str, env: Optional[Mapping[str, str]]) -> tuple[EnvF
 # The fields `_plain_var` sets, in order; if the model changes, the ordinary constructors are used.
 # (`model_fields` also builds the classes, which `_build` below instantiates without __init__)
 _FAST = (list(EnvVar.model_fields) == ["key", "value", "raw", "quote", "loc", "value_loc", "branch"]
-         and list(Loc.model_fields) == ["path", "line", "column"])
+         and LOC_FAST)
 
 
 def _plain_var(key: str, value: str, path: str, line: int, column: int) -> EnvVar:
@@ -207,15 +208,9 @@ def _plain_var(key: str, value: str, path: str, line: int, column: int) -> EnvVa
 
 
 def _build(key: str, value: str, path: str, line: int, column: int,
-           new=object.__new__, set_=object.__setattr__, loc_class=Loc, var_class=EnvVar) -> EnvVar:
-    loc = new(loc_class)
-    set_(loc, "path", path)
-    set_(loc, "line", line)
-    set_(loc, "column", column)
-    value_loc = new(loc_class)
-    set_(value_loc, "path", path)
-    set_(value_loc, "line", line)
-    set_(value_loc, "column", column + len(key) + 1)
+           new=object.__new__, set_=object.__setattr__, var_class=EnvVar) -> EnvVar:
+    loc = new_loc(path, line, column)
+    value_loc = new_loc(path, line, column + len(key) + 1)
     var = new(var_class)
     set_(var, "key", key)
     set_(var, "value", value)

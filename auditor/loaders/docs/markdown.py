@@ -18,6 +18,7 @@ from typing import Optional
 
 from ...model import DocFile, DocList, DocListItem, DocRow, DocTable, LoadProblem, Loc, TextMention
 from ...reader import Reader
+from ..source.fast import LOC_FAST, new_loc
 
 _FENCE = re.compile(r"\s*(`{3,}|~{3,})(.*)$")
 # Code blocks tagged with a programming language hold code, not config: `key="Author"` in a
@@ -384,8 +385,7 @@ def _mentions(path: str, lines: list[str], code_lines: list[int]) -> list[TextMe
 
 # The fields `_mention` sets, in order; if the model changes, the ordinary constructors are used.
 # (`model_fields` also builds the classes, which `_mention` instantiates without __init__)
-_FAST = (list(TextMention.model_fields) == ["text", "key", "loc"]
-         and list(Loc.model_fields) == ["path", "line", "column"])
+_FAST = list(TextMention.model_fields) == ["text", "key", "loc"] and LOC_FAST
 
 
 def _mention(text: str, key: Optional[str], path: str, line: int, column: int,
@@ -394,10 +394,7 @@ def _mention(text: str, key: Optional[str], path: str, line: int, column: int,
     dataclasses' keyword `__init__` costs about three times as much, for each URL of a doc."""
     if not _FAST:
         return TextMention(text=text, key=key, loc=Loc(path=path, line=line, column=column))
-    loc = new(Loc)
-    set_(loc, "path", path)
-    set_(loc, "line", line)
-    set_(loc, "column", column)
+    loc = new_loc(path, line, column)
     mention = new(TextMention)
     set_(mention, "text", text)
     set_(mention, "key", key)
